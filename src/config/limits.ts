@@ -45,3 +45,14 @@ export const NAME_BYTES_MAX = 255;
 
 /** prefetch_count is a short on the wire; 0 means unlimited. */
 export const PREFETCH_COUNT_MAX = 65_535;
+
+/** LavinMQ's default segment size: rollovers stay rare, and a fully acked segment still frees disk soon after the backlog drains. */
+export const STORE_SEGMENT_SIZE_BYTES_DEFAULT = 8 * 1024 * 1024;
+/** One page: smaller segments would only multiply files and syscalls (tests use this to hit rollover often). */
+export const STORE_SEGMENT_SIZE_BYTES_MIN = 4_096;
+/** Recovery reads a segment whole into memory, and ack entries hold offsets as 32-bit integers. */
+export const STORE_SEGMENT_SIZE_BYTES_MAX = 1024 * 1024 * 1024;
+/** A stored message is the largest body plus exchange, routing key and content header (both bounded far below 2 MiB). */
+export const STORE_RECORD_PAYLOAD_BYTES_MAX = MESSAGE_SIZE_BYTES_LIMIT + 2 * 1024 * 1024;
+/** Ack files kept open per store: FIFO consumption acks into one or two segments at a time; more would spend fds per queue. */
+export const STORE_ACK_FILES_OPEN_MAX = 4;

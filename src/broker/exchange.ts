@@ -1,0 +1,78 @@
+/**
+ * A declared exchange: its definition plus the routing table of its type.
+ * The default exchange ("") routes to the queue named by the routing key and
+ * cannot be bound to or from, as in RabbitMQ.
+ */
+import type { FieldTable } from "./message/field-table.js";
+import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
+
+export interface ExchangeDeclaration {
+  readonly name: string;
+  readonly typeName: string;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+}
+
+export class Exchange implements BindingDestination, ExchangeDeclaration {
+  readonly kind = "exchange" as const;
+  readonly name: string;
+  readonly typeName: string;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  readonly internal: boolean;
+  readonly arguments: FieldTable;
+  readonly routing: ExchangeType;
+  /** Bindings whose destination is this exchange (exchange-to-exchange), so deletion can remove them. */
+  readonly inboundCount = { value: 0 };
+
+  constructor(declaration: ExchangeDeclaration, routing: ExchangeType) {
+    this.name = declaration.name;
+    this.typeName = declaration.typeName;
+    this.durable = declaration.durable;
+    this.autoDelete = declaration.autoDelete;
+    this.internal = declaration.internal;
+    this.arguments = declaration.arguments;
+    this.routing = routing;
+  }
+
+  get isDefault(): boolean {
+    return this.name === "";
+  }
+}
+
+/** The default exchange's routing: the queue named by the routing key, looked up in the vhost. */
+export class DefaultExchangeRouting implements ExchangeType {
+  readonly typeName = "direct";
+  private readonly lookup: (name: string) => BindingDestination | undefined;
+
+  constructor(lookup: (name: string) => BindingDestination | undefined) {
+    this.lookup = lookup;
+  }
+
+  addBinding(): boolean {
+    return false;
+  }
+
+  removeBinding(): boolean {
+    return false;
+  }
+
+  removeDestination(): number {
+    return 0;
+  }
+
+  route(input: RoutingInput, out: Set<BindingDestination>): void {
+    const queue = this.lookup(input.routingKey);
+    if (queue !== undefined) out.add(queue);
+  }
+
+  bindings(): Iterable<Binding> {
+    return [];
+  }
+
+  get bindingCount(): number {
+    return 0;
+  }
+}

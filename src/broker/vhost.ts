@@ -1,0 +1,255 @@
+/**
+ * A virtual host: its exchanges, queues and bindings, and routing across them.
+ * Every check here reports RabbitMQ's reply code and text, so clients that
+ * match on them keep working.
+ */
+import { fail, BrokerError } from "../errors/registry.js";
+import { EMPTY_TABLE, tablesEqual, type FieldTable } from "./message/field-table.js";
+import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
+import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
+import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
+import { ClassicQueue } from "../queue/classic/classic-queue.js";
+import type { QueueHandle } from "../queue/queue-type.js";
+import { Errors } from "../errors/registry.js";
+
+/** The exchanges every vhost has, as RabbitMQ predeclares them. */
+const PREDECLARED: readonly [string, string][] = [
+  ["amq.direct", "direct"],
+  ["amq.fanout", "fanout"],
+  ["amq.topic", "topic"],
+  ["amq.headers", "headers"],
+  ["amq.match", "headers"],
+];
+
+export interface QueueOptions {
+  durable: boolean;
+  exclusiveOwner: object | undefined;
+  autoDelete: boolean;
+  arguments: FieldTable;
+}
+
+export class Vhost {
+  readonly name: string;
+  readonly exchanges = new Map<string, Exchange>();
+  readonly queues = new Map<string, QueueHandle>();
+  /** For each destination, the exchanges that have a binding to it. */
+  private readonly sources = new Map<BindingDestination, Set<Exchange>>();
+  /** Reused by route(): routing is synchronous, so one scratch set per vhost suffices. */
+  private readonly scratch = new Set<BindingDestination>();
+
+  constructor(name: string) {
+    this.name = name;
+    const defaultExchange = new Exchange(
+      { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
+      new DefaultExchangeRouting((queueName) => this.queues.get(queueName)),
+    );
+    this.exchanges.set("", defaultExchange);
+    for (const [name, typeName] of PREDECLARED) {
+      this.addExchange({ name, typeName, durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE });
+    }
+  }
+
+  // ---- exchanges -------------------------------------------------------------------------
+
+  exchange(name: string): Exchange {
+    const exchange = this.exchanges.get(name);
+    if (exchange === undefined) throw fail.notFound(`no exchange '${name}' in vhost '${this.name}'`);
+    return exchange;
+  }
+
+  /** exchange.declare: creates the exchange, or checks that the existing one is equivalent. */
+  declareExchange(declaration: ExchangeDeclaration, passive: boolean): Exchange {
+    const existing = this.exchanges.get(declaration.name);
+    if (passive) {
+      if (existing === undefined) throw fail.notFound(`no exchange '${declaration.name}' in vhost '${this.name}'`);
+      return existing;
+    }
+    if (declaration.name.startsWith("amq.") && existing === undefined) {
+      throw fail.accessRefused(`exchange name '${declaration.name}' contains reserved prefix 'amq.*'`);
+    }
+    if (!isKnownExchangeType(declaration.typeName)) {
+      throw new BrokerError(Errors.COMMAND_INVALID, `unknown exchange type '${declaration.typeName}'`);
+    }
+    if (existing !== undefined) {
+      this.checkExchangeEquivalent(existing, declaration);
+      return existing;
+    }
+    return this.addExchange(declaration);
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    if (name === "") throw fail.accessRefused("operation not permitted on the default exchange");
+    if (name.startsWith("amq.")) throw fail.accessRefused(`exchange '${name}' in vhost '${this.name}' is reserved`);
+    const exchange = this.exchanges.get(name);
+    if (exchange === undefined) return; // RabbitMQ 3.x: deleting a missing exchange succeeds
+    if (ifUnused && (exchange.routing.bindingCount > 0 || (this.sources.get(exchange)?.size ?? 0) > 0)) {
+      throw fail.preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
+    }
+    this.removeExchange(exchange);
+  }
+
+  // ---- queues ----------------------------------------------------------------------------
+
+  queue(name: string): QueueHandle {
+    const queue = this.queues.get(name);
+    if (queue === undefined) throw fail.notFound(`no queue '${name}' in vhost '${this.name}'`);
+    return queue;
+  }
+
+  /** Checks exclusive ownership: another connection's exclusive queue is locked (405). */
+  checkQueueAccess(queue: QueueHandle, connection: object): void {
+    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connection) {
+      throw fail.resourceLocked(
+        `cannot obtain exclusive access to locked queue '${queue.name}' in vhost '${this.name}'. ` +
+          "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
+      );
+    }
+  }
+
+  declareQueue(name: string, options: QueueOptions, connection: object): { queue: QueueHandle; created: boolean } {
+    const existing = this.queues.get(name);
+    if (existing !== undefined) {
+      this.checkQueueAccess(existing, connection);
+      this.checkQueueEquivalent(existing, options);
+      return { queue: existing, created: false };
+    }
+    if (name.startsWith("amq.")) throw fail.accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
+    const queue = new ClassicQueue(
+      { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
+      { onUnused: (unused) => this.deleteQueue(unused) },
+    );
+    this.queues.set(name, queue);
+    return { queue, created: true };
+  }
+
+  /** Deletes a queue and its bindings; returns its ready message count. */
+  deleteQueue(queue: QueueHandle): number {
+    if (this.queues.get(queue.name) !== queue) return 0;
+    this.queues.delete(queue.name);
+    this.removeBindingsTo(queue);
+    return queue.delete();
+  }
+
+  // ---- bindings --------------------------------------------------------------------------
+
+  bind(source: Exchange, destination: BindingDestination, routingKey: string, args: FieldTable): void {
+    if (source.isDefault || (destination.kind === "exchange" && (destination as Exchange).isDefault)) {
+      throw fail.accessRefused("operation not permitted on the default exchange");
+    }
+    const added = source.routing.addBinding({ source: source.name, destination, routingKey, arguments: args });
+    if (!added) return;
+    let exchanges = this.sources.get(destination);
+    if (exchanges === undefined) this.sources.set(destination, (exchanges = new Set()));
+    exchanges.add(source);
+  }
+
+  unbind(source: Exchange, destination: BindingDestination, routingKey: string, args: FieldTable): void {
+    if (source.isDefault || (destination.kind === "exchange" && (destination as Exchange).isDefault)) {
+      throw fail.accessRefused("operation not permitted on the default exchange");
+    }
+    const removed = source.routing.removeBinding({ source: source.name, destination, routingKey, arguments: args });
+    if (!removed) return;
+    const stillBound = [...source.routing.bindings()].some((binding) => binding.destination === destination);
+    if (!stillBound) this.sources.get(destination)?.delete(source);
+    this.autoDeleteIfUnused(source);
+  }
+
+  /** Every binding in the vhost, default-exchange bindings first as RabbitMQ lists them. */
+  *bindings(): Iterable<Binding> {
+    for (const queue of this.queues.values()) {
+      yield { source: "", destination: queue, routingKey: queue.name, arguments: EMPTY_TABLE };
+    }
+    for (const exchange of this.exchanges.values()) yield* exchange.routing.bindings();
+  }
+
+  // ---- routing ---------------------------------------------------------------------------
+
+  /**
+   * The queues a message published to `exchange` reaches, following exchange-to-exchange
+   * bindings (each exchange visited once, so cycles end). `out` is filled and returned.
+   */
+  route(exchange: Exchange, input: RoutingInput, out: Set<QueueHandle>): Set<QueueHandle> {
+    const destinations = this.scratch;
+    destinations.clear();
+    exchange.routing.route(input, destinations);
+    let visited: Set<Exchange> | undefined;
+    for (const destination of destinations) {
+      if (destination.kind === "queue") {
+        out.add(destination as QueueHandle);
+        continue;
+      }
+      visited ??= new Set([exchange]);
+      const next = destination as Exchange;
+      if (visited.has(next)) continue;
+      visited.add(next);
+      next.routing.route(input, destinations); // a Set iterates over what is added during iteration
+    }
+    destinations.clear();
+    return out;
+  }
+
+  // ---- private ---------------------------------------------------------------------------
+
+  private addExchange(declaration: ExchangeDeclaration): Exchange {
+    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));
+    this.exchanges.set(exchange.name, exchange);
+    return exchange;
+  }
+
+  private removeExchange(exchange: Exchange): void {
+    this.exchanges.delete(exchange.name);
+    for (const binding of exchange.routing.bindings()) this.sources.get(binding.destination)?.delete(exchange);
+    this.removeBindingsTo(exchange);
+  }
+
+  private removeBindingsTo(destination: BindingDestination): void {
+    const exchanges = this.sources.get(destination);
+    this.sources.delete(destination);
+    if (exchanges === undefined) return;
+    for (const source of exchanges) {
+      source.routing.removeDestination(destination);
+      this.autoDeleteIfUnused(source);
+    }
+  }
+
+  /** An auto-delete exchange goes when its last binding (as a source) is removed. */
+  private autoDeleteIfUnused(exchange: Exchange): void {
+    if (exchange.autoDelete && exchange.routing.bindingCount === 0 && this.exchanges.get(exchange.name) === exchange) {
+      this.removeExchange(exchange);
+    }
+  }
+
+  private checkExchangeEquivalent(existing: Exchange, wanted: ExchangeDeclaration): void {
+    const where = `for exchange '${existing.name}' in vhost '${this.name}'`;
+    const check = (field: string, received: unknown, current: unknown): void => {
+      if (received !== current) {
+        throw fail.preconditionFailed(`inequivalent arg '${field}' ${where}: received '${received}' but current is '${current}'`);
+      }
+    };
+    check("type", wanted.typeName, existing.typeName);
+    check("durable", wanted.durable, existing.durable);
+    check("auto_delete", wanted.autoDelete, existing.autoDelete);
+    check("internal", wanted.internal, existing.internal);
+  }
+
+  private checkQueueEquivalent(existing: QueueHandle, wanted: QueueOptions): void {
+    const where = `for queue '${existing.name}' in vhost '${this.name}'`;
+    const check = (field: string, received: unknown, current: unknown): void => {
+      if (received !== current) {
+        throw fail.preconditionFailed(`inequivalent arg '${field}' ${where}: received '${received}' but current is '${current}'`);
+      }
+    };
+    check("durable", wanted.durable, existing.durable);
+    check("exclusive", wanted.exclusiveOwner !== undefined, existing.exclusiveOwner !== undefined);
+    check("auto_delete", wanted.autoDelete, existing.autoDelete);
+    if (!tablesEqual(wanted.arguments, existing.arguments) && wanted.arguments.size > 0) {
+      // Argument-by-argument equivalence with RabbitMQ's texts comes with the queue features.
+      for (const [key, value] of wanted.arguments) {
+        const current = existing.arguments.get(key);
+        if (current === undefined || !tablesEqual(new Map([[key, value]]), new Map([[key, current]]))) {
+          throw fail.preconditionFailed(`inequivalent arg '${key}' ${where}`);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,526 @@
+/**
+ * An AMQP 0-9-1 channel: turns channel methods into broker calls and carries out
+ * what the broker answers (deliveries, returns, confirms). Soft errors thrown here
+ * close the channel; hard errors (BrokerError with a hard kind) close the connection.
+ * Sections cite AMQP 0-9-1 (the XML spec's class/method names) and RabbitMQ's behaviour.
+ */
+import { randomBytes } from "node:crypto";
+import { BrokerError, Errors, fail } from "../../errors/registry.js";
+import { EMPTY_TABLE, fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
+import { Message } from "../../broker/message/message.js";
+import { contentHeaderBodySize, decodeContentHeader } from "../../broker/message/properties.generated.js";
+import type { Exchange } from "../../broker/exchange.js";
+import type { Vhost } from "../../broker/vhost.js";
+import type { User } from "../../auth/users.js";
+import { checkPermitted } from "../../auth/permissions.js";
+import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
+import type { Method, BasicPublish } from "./methods.generated.js";
+import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame } from "./frame-writer.js";
+import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
+import { UnackedDeliveries, type Delivery } from "./unacked.js";
+
+/** What a channel needs from its connection. */
+export interface ChannelConnection {
+  readonly vhost: Vhost;
+  readonly user: User;
+  readonly frameMaxBytes: number;
+  readonly maxMessageSizeBytes: number;
+  readonly consumerCancelNotify: boolean;
+  /** The socket's write buffer is over its high-water mark: hold deliveries. */
+  readonly outputBlocked: boolean;
+  send(frame: Buffer): void;
+  addExclusiveQueue(queue: QueueHandle): void;
+  /** Runs `task` once after the current batch of input is handled (coalesces confirms). */
+  afterBatch(task: () => void): void;
+}
+
+interface PendingPublish {
+  readonly method: BasicPublish;
+  header: Buffer | undefined;
+  body: Buffer | undefined;
+  bodySizeBytes: number;
+  receivedBytes: number;
+}
+
+type AckOperation = { kind: "ack" | "reject"; deliveries: Delivery[]; requeue: boolean };
+
+export class AmqpChannel implements ConsumerChannel {
+  readonly number: number;
+  private readonly connection: ChannelConnection;
+  /** After we send channel.close, everything but close/close-ok is ignored until close-ok. */
+  closing = false;
+  private flowActive = true;
+  private pending: PendingPublish | undefined;
+  private lastDeclaredQueue = "";
+  private readonly consumers = new Map<string, AmqpConsumer>();
+  private readonly unacked = new UnackedDeliveries();
+  private nextDeliveryTag = 1;
+  private consumerPrefetchCount = 0;
+  private channelPrefetchCount = 0;
+  private confirmMode = false;
+  private nextPublishSequence = 1;
+  private confirmedUpTo = 0;
+  private confirmFlushScheduled = false;
+  private transactional = false;
+  private txPublishes: Message[] = [];
+  private txMandatory: boolean[] = [];
+  private txAcks: AckOperation[] = [];
+  private readonly routed = new Set<QueueHandle>();
+  private lastPermittedExchange: string | undefined;
+
+  constructor(number: number, connection: ChannelConnection) {
+    this.number = number;
+    this.connection = connection;
+  }
+
+  private get vhost(): Vhost {
+    return this.connection.vhost;
+  }
+
+  private send(method: Method): void {
+    this.connection.send(methodFrame(this.number, method));
+  }
+
+  // ---- frames ----------------------------------------------------------------------------
+
+  onMethod(method: Method): void {
+    if (this.pending !== undefined) throw fail.unexpectedFrame(`expected content header for class 60, got non content header frame instead`);
+    switch (method.method) {
+      case "channel.flow":
+        this.flowActive = method.active;
+        this.send({ method: "channel.flow-ok", active: method.active });
+        if (this.flowActive) this.resumeDeliveries();
+        return;
+      case "channel.flow-ok":
+        return;
+      case "access.request":
+        return this.send({ method: "access.request-ok", ticket: 1 });
+      case "exchange.declare":
+        return this.exchangeDeclare(method);
+      case "exchange.delete":
+        return this.exchangeDelete(method);
+      case "exchange.bind":
+      case "exchange.unbind":
+        return this.exchangeBind(method);
+      case "queue.declare":
+        return this.queueDeclare(method);
+      case "queue.bind":
+      case "queue.unbind":
+        return this.queueBind(method);
+      case "queue.purge":
+        return this.queuePurge(method);
+      case "queue.delete":
+        return this.queueDelete(method);
+      case "basic.qos":
+        return this.basicQos(method);
+      case "basic.consume":
+        return this.basicConsume(method);
+      case "basic.cancel":
+        return this.basicCancel(method.consumerTag, method.nowait);
+      case "basic.cancel-ok":
+        return; // the client's answer to our server-sent basic.cancel
+      case "basic.publish":
+        return this.basicPublish(method);
+      case "basic.get":
+        return this.basicGet(method);
+      case "basic.ack":
+        return this.settle(method.deliveryTag, method.multiple, "ack", false);
+      case "basic.nack":
+        return this.settle(method.deliveryTag, method.multiple, "reject", method.requeue);
+      case "basic.reject":
+        return this.settle(method.deliveryTag, false, "reject", method.requeue);
+      case "basic.recover":
+      case "basic.recover-async":
+        this.requeueAll();
+        if (method.method === "basic.recover") this.send({ method: "basic.recover-ok" });
+        return;
+      case "confirm.select":
+        if (this.transactional) throw fail.preconditionFailed("cannot switch from tx to confirm mode");
+        this.confirmMode = true;
+        if (!method.nowait) this.send({ method: "confirm.select-ok" });
+        return;
+      case "tx.select":
+        if (this.confirmMode) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
+        this.transactional = true;
+        return this.send({ method: "tx.select-ok" });
+      case "tx.commit":
+        return this.txCommit();
+      case "tx.rollback":
+        return this.txRollback();
+      default:
+        throw fail.commandInvalid(`unexpected method '${method.method}' on a channel`);
+    }
+  }
+
+  /** A content header frame (AMQP 0-9-1 §4.2.6): only after basic.publish. */
+  onHeader(payload: Buffer): void {
+    const pending = this.pending;
+    if (pending === undefined || pending.header !== undefined) {
+      throw fail.unexpectedFrame("expected method frame, got non method frame instead");
+    }
+    const bodySizeBytes = contentHeaderBodySize(payload);
+    if (bodySizeBytes > this.connection.maxMessageSizeBytes) {
+      this.pending = undefined;
+      throw fail.preconditionFailed(`message size ${bodySizeBytes} is larger than configured max size ${this.connection.maxMessageSizeBytes}`);
+    }
+    decodeContentHeader(payload); // validates the properties now, so lazy decoding later cannot fail
+    // One allocation holds the header and the body; both are views of it.
+    const storage = Buffer.allocUnsafe(payload.length + bodySizeBytes);
+    payload.copy(storage, 0);
+    pending.header = storage.subarray(0, payload.length);
+    pending.body = storage.subarray(payload.length);
+    pending.bodySizeBytes = bodySizeBytes;
+    if (bodySizeBytes === 0) this.completePublish(pending);
+  }
+
+  onBody(payload: Buffer): void {
+    const pending = this.pending;
+    if (pending === undefined || pending.header === undefined) {
+      throw fail.unexpectedFrame("expected method frame, got non method frame instead");
+    }
+    if (pending.receivedBytes + payload.length > pending.bodySizeBytes) {
+      throw fail.frameError(`content body longer than the ${pending.bodySizeBytes} bytes its header announced`);
+    }
+    payload.copy(pending.body as Buffer, pending.receivedBytes);
+    pending.receivedBytes += payload.length;
+    if (pending.receivedBytes === pending.bodySizeBytes) this.completePublish(pending);
+  }
+
+  // ---- exchanges -------------------------------------------------------------------------
+
+  private exchangeDeclare(method: Extract<Method, { method: "exchange.declare" }>): void {
+    if (method.exchange === "") throw fail.accessRefused("operation not permitted on the default exchange");
+    if (!method.passive) checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+    this.vhost.declareExchange(
+      { name: method.exchange, typeName: method.type, durable: method.durable, autoDelete: method.autoDelete, internal: method.internal, arguments: method.arguments },
+      method.passive,
+    );
+    if (!method.nowait) this.send({ method: "exchange.declare-ok" });
+  }
+
+  private exchangeDelete(method: Extract<Method, { method: "exchange.delete" }>): void {
+    checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+    this.vhost.deleteExchange(method.exchange, method.ifUnused);
+    if (!method.nowait) this.send({ method: "exchange.delete-ok" });
+  }
+
+  private exchangeBind(method: Extract<Method, { method: "exchange.bind" | "exchange.unbind" }>): void {
+    const user = this.connection.user;
+    checkPermitted(user, this.vhost.name, "write", "exchange", method.destination);
+    checkPermitted(user, this.vhost.name, "read", "exchange", method.source);
+    const destination = this.vhost.exchange(method.destination);
+    const source = this.vhost.exchange(method.source);
+    if (method.method === "exchange.bind") {
+      this.vhost.bind(source, destination, method.routingKey, method.arguments);
+      if (!method.nowait) this.send({ method: "exchange.bind-ok" });
+    } else {
+      this.vhost.unbind(source, destination, method.routingKey, method.arguments);
+      if (!method.nowait) this.send({ method: "exchange.unbind-ok" });
+    }
+  }
+
+  // ---- queues ----------------------------------------------------------------------------
+
+  /** AMQP 0-9-1: an empty queue name means the last queue declared on this channel. */
+  private queueNamed(name: string): QueueHandle {
+    const resolved = name === "" ? this.lastDeclaredQueue : name;
+    if (resolved === "") throw fail.notFound("no previously declared queue");
+    const queue = this.vhost.queue(resolved);
+    this.vhost.checkQueueAccess(queue, this.connection);
+    return queue;
+  }
+
+  private queueDeclare(method: Extract<Method, { method: "queue.declare" }>): void {
+    let queue: QueueHandle;
+    if (method.passive) {
+      queue = this.queueNamed(method.queue);
+    } else {
+      const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
+      checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
+      const declared = this.vhost.declareQueue(
+        name,
+        { durable: method.durable, autoDelete: method.autoDelete, exclusiveOwner: method.exclusive ? this.connection : undefined, arguments: method.arguments },
+        this.connection,
+      );
+      queue = declared.queue;
+      if (declared.created && method.exclusive) this.connection.addExclusiveQueue(queue);
+    }
+    this.lastDeclaredQueue = queue.name;
+    if (!method.nowait) this.send({ method: "queue.declare-ok", queue: queue.name, messageCount: queue.readyCount, consumerCount: queue.consumerCount });
+  }
+
+  private queueBind(method: Extract<Method, { method: "queue.bind" | "queue.unbind" }>): void {
+    const queue = this.queueNamed(method.queue);
+    const user = this.connection.user;
+    checkPermitted(user, this.vhost.name, "write", "queue", queue.name);
+    checkPermitted(user, this.vhost.name, "read", "exchange", method.exchange);
+    const exchange = this.vhost.exchange(method.exchange);
+    // An empty routing key with an empty queue name means the queue's name (AMQP 0-9-1 queue.bind).
+    const routingKey = method.queue === "" && method.routingKey === "" ? queue.name : method.routingKey;
+    if (method.method === "queue.bind") {
+      this.vhost.bind(exchange, queue, routingKey, method.arguments);
+      if (!method.nowait) this.send({ method: "queue.bind-ok" });
+    } else {
+      this.vhost.unbind(exchange, queue, routingKey, method.arguments);
+      this.send({ method: "queue.unbind-ok" });
+    }
+  }
+
+  private queuePurge(method: Extract<Method, { method: "queue.purge" }>): void {
+    const queue = this.queueNamed(method.queue);
+    checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
+    const messageCount = queue.purge();
+    if (!method.nowait) this.send({ method: "queue.purge-ok", messageCount });
+  }
+
+  private queueDelete(method: Extract<Method, { method: "queue.delete" }>): void {
+    const name = method.queue === "" ? this.lastDeclaredQueue : method.queue;
+    const queue = this.vhost.queues.get(name);
+    if (queue === undefined) {
+      // RabbitMQ 3.x answers delete-ok with 0 for a queue that does not exist.
+      if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount: 0 });
+      return;
+    }
+    this.vhost.checkQueueAccess(queue, this.connection);
+    checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", queue.name);
+    if (method.ifUnused && queue.consumerCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' in use`);
+    if (method.ifEmpty && queue.readyCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' not empty`);
+    const messageCount = this.vhost.deleteQueue(queue);
+    if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+  }
+
+  // ---- consuming -------------------------------------------------------------------------
+
+  private basicQos(method: Extract<Method, { method: "basic.qos" }>): void {
+    if (method.prefetchSize !== 0) throw fail.notImplemented(`prefetch_size!=0 (${method.prefetchSize})`);
+    // RabbitMQ's reinterpretation: global=false limits each new consumer, global=true the whole channel.
+    if (method.global) this.channelPrefetchCount = method.prefetchCount;
+    else this.consumerPrefetchCount = method.prefetchCount;
+    this.send({ method: "basic.qos-ok" });
+    this.resumeDeliveries();
+  }
+
+  private basicConsume(method: Extract<Method, { method: "basic.consume" }>): void {
+    const queue = this.queueNamed(method.queue);
+    checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
+    const tag = method.consumerTag === "" ? `amq.ctag-${randomBytes(16).toString("base64url")}` : method.consumerTag;
+    if (this.consumers.has(tag)) throw fail.notAllowed(`attempt to reuse consumer tag '${tag}'`);
+    const existing = queue.consumers();
+    if ((method.exclusive && existing.length > 0) || existing.some((consumer) => consumer.exclusive)) {
+      throw fail.accessRefused(`queue '${queue.name}' in vhost '${this.vhost.name}' in exclusive use`);
+    }
+    const consumer = new AmqpConsumer({
+      tag,
+      queue,
+      noAck: method.noAck,
+      exclusive: method.exclusive,
+      priority: consumerPriority(method.arguments),
+      prefetchCount: this.consumerPrefetchCount,
+      channel: this,
+    });
+    this.consumers.set(tag, consumer);
+    // consume-ok goes out before the first delivery (AMQP 0-9-1 basic.consume).
+    if (!method.nowait) this.send({ method: "basic.consume-ok", consumerTag: tag });
+    queue.addConsumer(consumer);
+  }
+
+  private basicCancel(tag: string, nowait: boolean): void {
+    const consumer = this.consumers.get(tag);
+    if (consumer !== undefined) {
+      this.consumers.delete(tag);
+      consumer.queue.removeConsumer(consumer);
+    }
+    if (!nowait) this.send({ method: "basic.cancel-ok", consumerTag: tag });
+  }
+
+  channelCanDeliver(): boolean {
+    if (!this.flowActive || this.closing || this.connection.outputBlocked) return false;
+    return this.channelPrefetchCount === 0 || this.unacked.count < this.channelPrefetchCount;
+  }
+
+  deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
+    const tag = this.nextDeliveryTag++;
+    if (!consumer.noAck) {
+      consumer.unackedCount++;
+      this.unacked.add({ tag, queue, entry, consumer, settled: false });
+    }
+    const message = entry.message;
+    this.connection.send(
+      deliverFrames(this.number, consumer.tag, tag, entry.redelivered, message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes),
+    );
+  }
+
+  consumerCancelledByServer(consumer: AmqpConsumer): void {
+    if (this.consumers.get(consumer.tag) !== consumer) return;
+    this.consumers.delete(consumer.tag);
+    // RabbitMQ's consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
+    if (this.connection.consumerCancelNotify && !this.closing) this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
+  }
+
+  private basicGet(method: Extract<Method, { method: "basic.get" }>): void {
+    const queue = this.queueNamed(method.queue);
+    checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
+    const entry = queue.dequeue(method.noAck);
+    if (entry === undefined) return this.send({ method: "basic.get-empty", clusterId: "" });
+    const tag = this.nextDeliveryTag++;
+    if (!method.noAck) this.unacked.add({ tag, queue, entry, consumer: undefined, settled: false });
+    const message = entry.message;
+    this.connection.send(
+      getOkFrames(this.number, tag, entry.redelivered, message.exchange, message.routingKey, queue.readyCount, message.header, message.body, this.connection.frameMaxBytes),
+    );
+  }
+
+  // ---- acknowledgements ------------------------------------------------------------------
+
+  private settle(tag: number, multiple: boolean, kind: "ack" | "reject", requeue: boolean): void {
+    const deliveries = this.unacked.take(tag, multiple);
+    if (deliveries === undefined) throw fail.preconditionFailed(`unknown delivery tag ${tag}`);
+    if (this.transactional) {
+      this.txAcks.push({ kind, deliveries, requeue });
+      return;
+    }
+    this.applySettlement(deliveries, kind === "reject" && requeue);
+    this.resumeDeliveries();
+  }
+
+  /** Hands settled deliveries back to their queues, grouped by queue. */
+  private applySettlement(deliveries: readonly Delivery[], requeue: boolean): void {
+    if (deliveries.length === 0) return;
+    let queue = deliveries[0].queue;
+    let group: QueueEntry[] = [];
+    for (const delivery of deliveries) {
+      if (delivery.queue !== queue) {
+        this.settleGroup(queue, group, requeue);
+        queue = delivery.queue;
+        group = [];
+      }
+      group.push(delivery.entry);
+    }
+    this.settleGroup(queue, group, requeue);
+  }
+
+  private settleGroup(queue: QueueHandle, entries: QueueEntry[], requeue: boolean): void {
+    if (requeue) queue.requeue(entries);
+    else queue.settle(entries);
+  }
+
+  private requeueAll(): void {
+    this.applySettlement(this.unacked.takeAll(), true);
+    this.resumeDeliveries();
+  }
+
+  /** Credit came back (ack, qos, flow, socket drained): let the queues we consume from deliver again. */
+  resumeDeliveries(): void {
+    for (const consumer of this.consumers.values()) consumer.queue.dispatch();
+  }
+
+  // ---- publishing ------------------------------------------------------------------------
+
+  private basicPublish(method: BasicPublish): void {
+    if (method.immediate) throw fail.notImplemented("immediate=true");
+    const exchange = this.vhost.exchange(method.exchange);
+    // Publishers usually publish to one exchange: check the permission once per exchange name.
+    if (exchange.name !== this.lastPermittedExchange) {
+      checkPermitted(this.connection.user, this.vhost.name, "write", "exchange", exchange.name);
+      this.lastPermittedExchange = exchange.name;
+    }
+    if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
+    this.pending = { method, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
+  }
+
+  private completePublish(pending: PendingPublish): void {
+    this.pending = undefined;
+    const { exchange, routingKey, mandatory } = pending.method;
+    const message = new Message(exchange, routingKey, pending.header as Buffer, pending.body as Buffer);
+    if (this.transactional) {
+      this.txPublishes.push(message);
+      this.txMandatory.push(mandatory);
+      return;
+    }
+    this.route(message, mandatory);
+    if (this.confirmMode) this.confirm(this.nextPublishSequence++);
+  }
+
+  private route(message: Message, mandatory: boolean): void {
+    const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
+    const queues = this.routed;
+    if (exchange !== undefined) this.vhost.route(exchange, message, queues);
+    if (queues.size === 0) {
+      if (mandatory) {
+        this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
+      }
+      return;
+    }
+    for (const queue of queues) queue.enqueue(message);
+    queues.clear();
+  }
+
+  /** Publisher confirms (RabbitMQ extension): coalesced into one basic.ack with multiple per batch of input. */
+  private confirm(sequence: number): void {
+    this.confirmedUpTo = sequence;
+    if (this.confirmFlushScheduled) return;
+    this.confirmFlushScheduled = true;
+    const alreadyAcked = sequence - 1;
+    this.connection.afterBatch(() => {
+      this.confirmFlushScheduled = false;
+      if (this.closing) return;
+      const upTo = this.confirmedUpTo;
+      this.connection.send(basicAckFrame(this.number, upTo, upTo - alreadyAcked > 1));
+    });
+  }
+
+  // ---- transactions ----------------------------------------------------------------------
+
+  private txCommit(): void {
+    if (!this.transactional) throw fail.preconditionFailed("channel is not transactional");
+    const publishes = this.txPublishes;
+    const mandatory = this.txMandatory;
+    const acks = this.txAcks;
+    this.txPublishes = [];
+    this.txMandatory = [];
+    this.txAcks = [];
+    for (let index = 0; index < publishes.length; index++) this.route(publishes[index], mandatory[index]);
+    for (const operation of acks) this.applySettlement(operation.deliveries, operation.kind === "reject" && operation.requeue);
+    this.send({ method: "tx.commit-ok" });
+    this.resumeDeliveries();
+  }
+
+  private txRollback(): void {
+    if (!this.transactional) throw fail.preconditionFailed("channel is not transactional");
+    this.txPublishes = [];
+    this.txMandatory = [];
+    // Acks inside a rolled-back transaction never happened: the deliveries are unacked again.
+    this.unacked.restore(this.txAcks.flatMap((operation) => operation.deliveries));
+    this.txAcks = [];
+    this.send({ method: "tx.rollback-ok" });
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  /** Channel closed (either side) or connection gone: cancel consumers, requeue unacked messages. */
+  release(): void {
+    this.closing = true;
+    this.pending = undefined;
+    for (const consumer of this.consumers.values()) consumer.queue.removeConsumer(consumer);
+    this.consumers.clear();
+    const restore = this.txAcks.flatMap((operation) => operation.deliveries);
+    this.txAcks = [];
+    this.applySettlement([...restore, ...this.unacked.takeAll()].sort((a, b) => a.tag - b.tag), true);
+  }
+
+  /** Starts closing the channel because of a soft error (channel.close, then wait for close-ok). */
+  closeWithError(error: BrokerError): void {
+    this.release();
+    this.send({ method: "channel.close", replyCode: error.kind.amqpReplyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId });
+  }
+}
+
+function consumerPriority(args: FieldTable): number {
+  const value = args === EMPTY_TABLE ? undefined : args.get("x-priority");
+  if (value === undefined) return 0;
+  const priority = fieldToJs(value);
+  if (typeof priority !== "number" || !Number.isInteger(priority)) {
+    throw new BrokerError(Errors.PRECONDITION_FAILED, `invalid arg 'x-priority' for consumer: expected an integer`);
+  }
+  return priority;
+}

@@ -1,0 +1,387 @@
+/**
+ * An AMQP 0-9-1 connection (AMQP 0-9-1 §4.2 and the connection class): protocol
+ * header, SASL, tune, open, heartbeats, channel multiplexing and the close
+ * handshakes. Frames come from a resumable FrameParser; replies are written
+ * through a corked socket so one batch of input produces one writev.
+ */
+import type { Socket } from "node:net";
+import { BrokerError, Errors, fail } from "../../errors/registry.js";
+import { CLOSE_OK_TIMEOUT_MS, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import { fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
+import type { Broker, BrokerConnection } from "../../broker/broker.js";
+import type { Vhost } from "../../broker/vhost.js";
+import type { User } from "../../auth/users.js";
+import type { QueueHandle } from "../../queue/queue-type.js";
+import { decodeMethod, type Method } from "./methods.generated.js";
+import { FrameParser, type FrameSink } from "./frame-parser.js";
+import { methodFrame, HEARTBEAT_FRAME } from "./frame-writer.js";
+import { AmqpChannel, type ChannelConnection } from "./channel.js";
+import { MECHANISMS, parseSaslResponse } from "./sasl.js";
+import { serverProperties } from "./server-properties.js";
+
+const FRAME_METHOD = 1;
+const FRAME_HEADER = 2;
+const FRAME_BODY = 3;
+const FRAME_HEARTBEAT = 8;
+const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+
+type State = "awaiting-header" | "awaiting-start-ok" | "awaiting-tune-ok" | "awaiting-open" | "open" | "closing" | "closed";
+
+export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConnection {
+  readonly id: number;
+  readonly broker: Broker;
+  readonly socket: Socket;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly connectedAtMs = Date.now();
+  private readonly parser: FrameParser;
+  private state: State = "awaiting-header";
+  private readonly channels = new Map<number, AmqpChannel>();
+  private readonly exclusiveQueues = new Set<QueueHandle>();
+  private userValue: User | undefined;
+  private vhostValue: Vhost | undefined;
+  clientProperties: FieldTable = new Map();
+  consumerCancelNotify = false;
+  private authenticationFailureClose = false;
+  frameMaxBytes: number;
+  channelMax: number;
+  heartbeatSeconds = 0;
+  readonly maxMessageSizeBytes: number;
+  private lastReceivedMs: number;
+  private lastSentMs: number;
+  private closeDeadlineMs = 0;
+  private corked = false;
+  private batchTasks: (() => void)[] = [];
+  private readonly flushBatch = (): void => this.runBatchTasks();
+
+  constructor(broker: Broker, socket: Socket) {
+    this.broker = broker;
+    this.socket = socket;
+    this.id = broker.allocateConnectionId();
+    this.remoteAddress = socket.remoteAddress ?? "";
+    this.remotePort = socket.remotePort ?? 0;
+    this.frameMaxBytes = broker.config.frameMaxBytes;
+    this.channelMax = broker.config.channelMax;
+    this.maxMessageSizeBytes = broker.config.maxMessageSizeBytes;
+    this.lastReceivedMs = this.lastSentMs = broker.nowMs;
+    this.parser = new FrameParser(this, broker.config.frameMaxBytes);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.onDrain());
+    socket.on("error", () => undefined); // 'close' follows; a reset peer is not our error
+    socket.on("close", () => this.onSocketClosed());
+    broker.attach(this);
+  }
+
+  get user(): User {
+    return this.userValue as User;
+  }
+
+  get vhost(): Vhost {
+    return this.vhostValue as Vhost;
+  }
+
+  get outputBlocked(): boolean {
+    return this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH;
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  // ---- input -----------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.lastReceivedMs = this.broker.nowMs;
+    if (this.state === "closed") return;
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      this.onConnectionError(error, true);
+    }
+    this.runBatchTasks();
+  }
+
+  onProtocolHeader(header: Buffer): void {
+    if (!header.equals(PROTOCOL_HEADER)) {
+      // AMQP 0-9-1 §4.2.2: answer with the protocol header we support, then close.
+      this.state = "closed";
+      this.socket.end(PROTOCOL_HEADER);
+      return;
+    }
+    this.state = "awaiting-start-ok";
+    this.sendMethod(0, {
+      method: "connection.start",
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: serverProperties(this.broker.config.nodeName),
+      mechanisms: Buffer.from(MECHANISMS),
+      locales: Buffer.from("en_US"),
+    });
+  }
+
+  onFrame(type: number, channelNumber: number, payload: Buffer): void {
+    if (this.state === "closing") return this.onFrameWhileClosing(type, channelNumber, payload);
+    if (this.state === "closed") return;
+    if (type === FRAME_HEARTBEAT) {
+      if (channelNumber !== 0) throw fail.frameError("heartbeat frame on a non-zero channel");
+      return;
+    }
+    if (channelNumber === 0) {
+      if (type !== FRAME_METHOD) throw fail.unexpectedFrame(`content frame of type ${type} on channel 0`);
+      return this.onConnectionMethod(decodeMethod(payload));
+    }
+    if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
+    if (channelNumber > this.channelMax) throw fail.channelError(`channel ${channelNumber} is above channel_max ${this.channelMax}`);
+    const channel = this.channels.get(channelNumber);
+    if (type === FRAME_METHOD) return this.onChannelMethod(channelNumber, channel, decodeMethod(payload));
+    if (type !== FRAME_HEADER && type !== FRAME_BODY) throw fail.frameError(`unknown frame type ${type}`);
+    if (channel === undefined) throw fail.channelError(`expected 'channel.open' on channel ${channelNumber}`);
+    if (channel.closing) return;
+    this.guardChannel(channel, () => (type === FRAME_HEADER ? channel.onHeader(payload) : channel.onBody(payload)));
+  }
+
+  private onChannelMethod(channelNumber: number, channel: AmqpChannel | undefined, method: Method): void {
+    if (method.method === "channel.open") {
+      if (channel !== undefined) throw fail.channelError(`second 'channel.open' seen on channel ${channelNumber}`);
+      this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
+      return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: Buffer.alloc(0) });
+    }
+    if (channel === undefined) throw fail.channelError(`expected 'channel.open' on channel ${channelNumber}`);
+    if (method.method === "channel.close") {
+      channel.release();
+      this.channels.delete(channelNumber);
+      return this.sendMethod(channelNumber, { method: "channel.close-ok" });
+    }
+    if (method.method === "channel.close-ok") {
+      if (channel.closing) this.channels.delete(channelNumber);
+      return;
+    }
+    if (channel.closing) return; // AMQP 0-9-1: after channel.close, discard all but close and close-ok
+    this.guardChannel(channel, () => channel.onMethod(method));
+  }
+
+  /** Soft errors close the channel; hard ones propagate and close the connection. */
+  private guardChannel(channel: AmqpChannel, work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (!(error instanceof BrokerError) || error.kind.hard) throw error;
+      channel.closeWithError(error);
+    }
+  }
+
+  private onConnectionMethod(method: Method): void {
+    switch (method.method) {
+      case "connection.start-ok":
+        return this.onStartOk(method);
+      case "connection.tune-ok":
+        return this.onTuneOk(method);
+      case "connection.open":
+        return this.onOpen(method);
+      case "connection.close":
+        this.sendMethod(0, { method: "connection.close-ok" });
+        return this.finish();
+      case "connection.update-secret":
+        return this.sendMethod(0, { method: "connection.update-secret-ok" });
+      case "connection.blocked":
+      case "connection.unblocked":
+        return;
+      default:
+        throw fail.commandInvalid(`unexpected method '${method.method}' on channel 0 in state ${this.state}`);
+    }
+  }
+
+  private onStartOk(method: Extract<Method, { method: "connection.start-ok" }>): void {
+    if (this.state !== "awaiting-start-ok") throw fail.commandInvalid("connection.start-ok out of order");
+    this.clientProperties = method.clientProperties;
+    const capabilities = method.clientProperties.get("capabilities");
+    if (capabilities?.type === "F") {
+      this.consumerCancelNotify = fieldToJs(capabilities.value.get("consumer_cancel_notify") ?? { type: "V", value: null }) === true;
+      this.authenticationFailureClose = fieldToJs(capabilities.value.get("authentication_failure_close") ?? { type: "V", value: null }) === true;
+    }
+    const credentials = parseSaslResponse(method.mechanism, method.response);
+    const user = credentials && this.broker.users.authenticate(credentials.username, credentials.password);
+    if (user === undefined) {
+      return this.refuseLogin(`Login was refused using authentication mechanism ${method.mechanism}. For details see the broker logfile.`);
+    }
+    if (this.broker.config.loopbackUsers.includes(user.name) && !isLoopback(this.remoteAddress)) {
+      return this.refuseLogin(`user '${user.name}' can only connect via localhost`);
+    }
+    this.userValue = user;
+    this.state = "awaiting-tune-ok";
+    this.sendMethod(0, { method: "connection.tune", channelMax: this.channelMax, frameMax: this.frameMaxBytes, heartbeat: this.broker.config.heartbeatSeconds });
+  }
+
+  private refuseLogin(text: string): void {
+    this.broker.logger.warn({ connection: this.id, remote: this.remoteAddress }, text);
+    if (this.authenticationFailureClose) return this.closeWithError(new BrokerError(Errors.ACCESS_REFUSED, text));
+    this.finish(); // older clients expect the socket to close
+  }
+
+  private onTuneOk(method: Extract<Method, { method: "connection.tune-ok" }>): void {
+    if (this.state !== "awaiting-tune-ok") throw fail.commandInvalid("connection.tune-ok out of order");
+    const serverFrameMax = this.broker.config.frameMaxBytes;
+    const frameMax = method.frameMax === 0 ? serverFrameMax : method.frameMax;
+    if (frameMax < FRAME_SIZE_BYTES_MIN) throw fail.notAllowed(`frame_max=${frameMax} < ${FRAME_SIZE_BYTES_MIN} min size`);
+    if (frameMax > serverFrameMax) throw fail.notAllowed(`frame_max=${frameMax} > ${serverFrameMax} max size`);
+    const serverChannelMax = this.broker.config.channelMax;
+    const channelMax = method.channelMax === 0 ? serverChannelMax : method.channelMax;
+    if (channelMax > serverChannelMax) {
+      throw fail.notAllowed(`negotiated channel_max = ${channelMax} is higher than the maximum allowed value (${serverChannelMax})`);
+    }
+    this.frameMaxBytes = frameMax;
+    this.channelMax = channelMax;
+    this.heartbeatSeconds = method.heartbeat;
+    this.parser.setFrameSizeMax(frameMax);
+    this.state = "awaiting-open";
+  }
+
+  private onOpen(method: Extract<Method, { method: "connection.open" }>): void {
+    if (this.state !== "awaiting-open") throw fail.commandInvalid("connection.open out of order");
+    this.vhostValue = this.broker.openVhost(this.user, method.virtualHost);
+    this.state = "open";
+    this.sendMethod(0, { method: "connection.open-ok", knownHosts: "" });
+  }
+
+  private onFrameWhileClosing(type: number, channelNumber: number, payload: Buffer): void {
+    if (type !== FRAME_METHOD || channelNumber !== 0) return;
+    const method = decodeMethod(payload);
+    if (method.method === "connection.close-ok") return this.finish();
+    if (method.method === "connection.close") {
+      this.sendMethod(0, { method: "connection.close-ok" });
+      this.finish();
+    }
+  }
+
+  // ---- errors and closing ----------------------------------------------------------------
+
+  private onConnectionError(error: unknown, parserBroken: boolean): void {
+    if (!(error instanceof BrokerError)) {
+      this.broker.logger.error({ err: error, connection: this.id }, "internal error on connection");
+      error = new BrokerError(Errors.INTERNAL_ERROR, "internal error");
+    }
+    const brokerError = error as BrokerError;
+    // A soft error where a hard one belongs (e.g. on channel 0) still closes the connection.
+    this.closeWithError(brokerError);
+    // After a framing error we cannot find the peer's close-ok in the stream: stop reading.
+    if (parserBroken && (brokerError.kind === Errors.FRAME_ERROR || brokerError.kind === Errors.SYNTAX_ERROR)) this.socket.end();
+  }
+
+  /** connection.close with the error's code, then wait (bounded) for close-ok. */
+  closeWithError(error: BrokerError): void {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.releaseChannels();
+    this.state = "closing";
+    this.closeDeadlineMs = this.broker.nowMs + CLOSE_OK_TIMEOUT_MS;
+    this.sendMethod(0, { method: "connection.close", replyCode: error.kind.amqpReplyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId });
+  }
+
+  shutdown(reason: string): void {
+    this.closeWithError(new BrokerError(Errors.CONNECTION_FORCED, reason));
+    this.runBatchTasks();
+  }
+
+  terminate(): void {
+    this.releaseChannels();
+    this.state = "closed";
+    this.socket.destroy();
+  }
+
+  /** Ends the connection after what is queued to write has been flushed. */
+  private finish(): void {
+    if (this.state === "closed") return;
+    this.releaseChannels();
+    this.state = "closed";
+    this.socket.end();
+  }
+
+  private releaseChannels(): void {
+    for (const channel of this.channels.values()) channel.release();
+    this.channels.clear();
+    for (const queue of this.exclusiveQueues) this.vhostValue?.deleteQueue(queue);
+    this.exclusiveQueues.clear();
+  }
+
+  private onSocketClosed(): void {
+    this.releaseChannels();
+    this.state = "closed";
+    this.broker.detach(this);
+  }
+
+  // ---- output ----------------------------------------------------------------------------
+
+  send(frame: Buffer): void {
+    if (this.socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
+    this.lastSentMs = this.broker.nowMs;
+    this.socket.write(frame);
+  }
+
+  /** @internal */
+  uncorkNow(): void {
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  private sendMethod(channel: number, method: Method): void {
+    this.send(methodFrame(channel, method));
+  }
+
+  afterBatch(task: () => void): void {
+    this.batchTasks.push(task);
+    if (this.batchTasks.length === 1) process.nextTick(this.flushBatch);
+  }
+
+  private runBatchTasks(): void {
+    if (this.batchTasks.length === 0) return;
+    const tasks = this.batchTasks;
+    this.batchTasks = [];
+    for (const task of tasks) task();
+  }
+
+  addExclusiveQueue(queue: QueueHandle): void {
+    this.exclusiveQueues.add(queue);
+  }
+
+  private onDrain(): void {
+    for (const channel of this.channels.values()) channel.resumeDeliveries();
+  }
+
+  // ---- time ------------------------------------------------------------------------------
+
+  tick(nowMs: number): void {
+    if (this.state === "closed") return;
+    if (this.state === "closing") {
+      if (nowMs >= this.closeDeadlineMs) this.socket.destroy();
+      return;
+    }
+    if (this.state !== "open") {
+      if (nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) this.socket.destroy();
+      return;
+    }
+    if (this.heartbeatSeconds === 0) return;
+    const intervalMs = this.heartbeatSeconds * 1000;
+    if (nowMs - this.lastReceivedMs > intervalMs * HEARTBEAT_MISSED_MAX) {
+      this.broker.logger.warn({ connection: this.id, remote: this.remoteAddress }, `missed heartbeats from client, timeout: ${this.heartbeatSeconds}s`);
+      this.releaseChannels();
+      this.state = "closed";
+      this.socket.destroy();
+      return;
+    }
+    // Send a heartbeat when we have been quiet for half the interval, so the peer never waits a full one.
+    if (nowMs - this.lastSentMs >= intervalMs / 2) this.send(HEARTBEAT_FRAME);
+  }
+}
+
+function uncork(connection: AmqpConnection): void {
+  connection.uncorkNow();
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith("127.") || address === "::1" || address.startsWith("::ffff:127.");
+}

@@ -1,0 +1,27 @@
+/**
+ * The AMQP listener: accepts TCP connections and gives each an AmqpConnection.
+ */
+import { createServer, type Server } from "node:net";
+import type { Broker } from "../../broker/broker.js";
+import { AmqpConnection } from "./connection.js";
+
+export interface Listening {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+}
+
+export function listenAmqp(broker: Broker, host: string, port: number): Promise<Listening> {
+  const server = createServer({ noDelay: true }, (socket) => {
+    new AmqpConnection(broker, socket);
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host, port }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      const boundPort = typeof address === "object" && address !== null ? address.port : port;
+      resolve({ server, host, port: boundPort });
+    });
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * What a queue offers the channel, and what a consumer offers the queue
+ * (after RabbitMQ's `rabbit_queue_type.erl`). Queues know nothing of sockets
+ * or protocols: a consumer is an object the protocol adapter implements, and
+ * the queue only asks it whether it can take a message and hands it one.
+ */
+import type { Message } from "../broker/message/message.js";
+import type { FieldTable } from "../broker/message/field-table.js";
+
+/** A message in a queue, with what the queue knows about its deliveries. */
+export interface QueueEntry {
+  /** Position in the queue, increasing; requeued entries go back to their position. */
+  readonly sequence: number;
+  readonly message: Message;
+  /** Set once the message was delivered and came back (requeue, channel closed, recover). */
+  redelivered: boolean;
+}
+
+export interface QueueConsumer {
+  readonly tag: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  /** x-priority: consumers with a higher priority are served first while they can take messages. */
+  readonly priority: number;
+  /** The channel (or session) the consumer belongs to, compared by identity. */
+  readonly owner: object;
+  /** Whether the consumer can take one more message now (prefetch, channel.flow, socket back-pressure). */
+  canTake(): boolean;
+  /** Hands a message over; unless noAck, the queue counts it unacked until settled. */
+  deliver(queue: QueueHandle, entry: QueueEntry): void;
+  /** The queue went away (deleted): the consumer is cancelled by the server. */
+  cancelledByServer(queue: QueueHandle): void;
+}
+
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly vhost: string;
+  readonly durable: boolean;
+  readonly autoDelete: boolean;
+  /** The connection that owns an exclusive queue, or undefined. */
+  readonly exclusiveOwner: object | undefined;
+  readonly arguments: FieldTable;
+}
+
+/** The operations every queue type offers the broker. */
+export interface QueueHandle extends QueueDeclaration {
+  readonly kind: "queue";
+  readonly typeName: string;
+  readonly readyCount: number;
+  readonly unackedCount: number;
+  readonly consumerCount: number;
+  readonly deleted: boolean;
+  /** Adds a routed message. Returns false if the queue refused it (length limits, later). */
+  enqueue(message: Message): boolean;
+  addConsumer(consumer: QueueConsumer): void;
+  /** Removes the consumer; its unacked messages stay with its channel until settled. */
+  removeConsumer(consumer: QueueConsumer): void;
+  consumers(): readonly QueueConsumer[];
+  /** basic.get: the next ready entry, counted unacked unless noAck. */
+  dequeue(noAck: boolean): QueueEntry | undefined;
+  /** The entries were acknowledged (or rejected without requeue): they are gone. */
+  settle(entries: readonly QueueEntry[]): void;
+  /** The entries go back to their original positions, marked redelivered. */
+  requeue(entries: readonly QueueEntry[]): void;
+  /** Delivers ready messages to consumers that can take them. Called when a consumer regains credit. */
+  dispatch(): void;
+  /** Removes ready messages; returns how many. */
+  purge(): number;
+  /** Deletes the queue: consumers are cancelled, messages dropped. Returns the ready count it had. */
+  delete(): number;
+}

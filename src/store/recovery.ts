@@ -1,0 +1,210 @@
+/**
+ * Rebuilding a store from its directory after a clean stop or a `kill -9` (rules in
+ * docs/internals/store.md, "Recovery"):
+ *
+ * - Segments are scanned in id order and every record's checksum is verified.
+ * - An invalid record whose claimed length lands exactly on a valid record is a damaged payload:
+ *   it is skipped (a bit flip must not cost the records after it). Any other invalid record ends
+ *   the segment: the file is truncated there. This covers the torn tail a crash leaves.
+ * - Ack entries naming a record of the segment mark it acked; a partial entry at the end is cut
+ *   off; entries naming no record (a record that was cut, or garbage) are ignored.
+ * - A segment with no live record left (or no record at all) is deleted with its ack file; an
+ *   ack file without a segment is deleted.
+ * Every repair is logged. A bad record is never returned.
+ */
+import { join } from "node:path";
+import type { FileSystem } from "../io/file-system.js";
+import { assert } from "../lib/assert.js";
+import { STORE_RECORD_PAYLOAD_BYTES_MAX, STORE_SEGMENT_SIZE_BYTES_MAX } from "../config/limits.js";
+import { StoreError } from "./errors.js";
+import { readFile } from "./file-io.js";
+import {
+  ACK_ENTRY_BYTES,
+  RECORD_CORRUPT,
+  RECORD_HEADER_BYTES,
+  SEGMENT_HEADER_BYTES,
+  ackFileName,
+  checkSegmentHeader,
+  claimedPayloadBytes,
+  decodeAckEntries,
+  decodeRecord,
+  parseFileName,
+  recordBytes,
+  segmentFileName,
+} from "./format.js";
+import type { SegmentPosition } from "./position.js";
+import { SegmentIndex } from "./segment-index.js";
+
+/** No valid segment file is longer: a full segment, or a header and one record of the largest size. */
+const SEGMENT_FILE_BYTES_MAX = Math.max(
+  STORE_SEGMENT_SIZE_BYTES_MAX,
+  SEGMENT_HEADER_BYTES + recordBytes(STORE_RECORD_PAYLOAD_BYTES_MAX),
+);
+
+export interface RecoveredSegment {
+  readonly segmentId: number;
+  readonly index: SegmentIndex;
+  readonly sizeBytes: number;
+  /** The ack file's length in whole entries: where the next entry goes. */
+  readonly ackFileBytes: number;
+}
+
+export interface RecoveryResult {
+  /** Segments that still hold live records, in id order. */
+  readonly segments: RecoveredSegment[];
+  /** Live records in append order. */
+  readonly livePositions: SegmentPosition[];
+  /** Larger than every id found, so ids (and thus positions) are never reused. */
+  readonly nextSegmentId: number;
+}
+
+export async function recoverDirectory(
+  fileSystem: FileSystem,
+  directory: string,
+  log: (message: string) => void,
+): Promise<RecoveryResult> {
+  fileSystem.makeDirectory(directory);
+  const segmentIds: number[] = [];
+  const ackIds = new Set<number>();
+  let highestId = 0;
+  for (const name of fileSystem.listDirectory(directory)) {
+    const parsed = parseFileName(name);
+    if (!parsed) continue;
+    if (parsed.kind === "segment") segmentIds.push(parsed.segmentId);
+    else ackIds.add(parsed.segmentId);
+    highestId = Math.max(highestId, parsed.segmentId);
+  }
+  segmentIds.sort((a, b) => a - b);
+
+  const segments: RecoveredSegment[] = [];
+  const livePositions: SegmentPosition[] = [];
+  for (const segmentId of segmentIds) {
+    const segment = recoverSegment(fileSystem, directory, segmentId, ackIds.has(segmentId), log);
+    ackIds.delete(segmentId);
+    if (segment.index.liveCount === 0) {
+      fileSystem.removeFile(join(directory, segmentFileName(segmentId)));
+      fileSystem.removeFile(join(directory, ackFileName(segmentId)));
+    } else {
+      segments.push(segment);
+      for (let ordinal = 0; ordinal < segment.index.count; ordinal++) {
+        if (segment.index.isAcked(ordinal)) continue;
+        const offsetBytes = segment.index.offsetAt(ordinal);
+        livePositions.push({ segmentId, offsetBytes, payloadBytes: segment.payloadLengths[ordinal]! });
+      }
+    }
+    // Recovery of a long backlog must not starve the other queues recovering beside it.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const orphan of ackIds) fileSystem.removeFile(join(directory, ackFileName(orphan)));
+
+  assert(highestId < 0xffffffff, "segment ids fit in a u32");
+  return { segments, livePositions, nextSegmentId: highestId + 1 };
+}
+
+function recoverSegment(
+  fileSystem: FileSystem,
+  directory: string,
+  segmentId: number,
+  hasAckFile: boolean,
+  log: (message: string) => void,
+): RecoveredSegment & { payloadLengths: number[] } {
+  const name = segmentFileName(segmentId);
+  const fd = fileSystem.open(join(directory, name), "readWrite");
+  let scan: { offsets: number[]; payloadLengths: number[]; sizeBytes: number };
+  let segmentFileBytes: number;
+  try {
+    const { bytes, fileBytes } = readFile(fileSystem, fd, SEGMENT_FILE_BYTES_MAX);
+    segmentFileBytes = fileBytes;
+    const header = checkSegmentHeader(bytes);
+    if (header === "short") {
+      if (fileBytes > 0) log(`${name}: ${fileBytes} bytes, shorter than a segment header; ignored`);
+      return { segmentId, index: new SegmentIndex(1), sizeBytes: fileBytes, ackFileBytes: 0, payloadLengths: [] };
+    }
+    if (header !== "ok") {
+      throw new StoreError("STORE_CORRUPT", `${join(directory, name)}: ${header} segment header; refusing to guess its format`);
+    }
+    scan = scanRecords(bytes, name, log);
+    if (scan.sizeBytes < fileBytes) {
+      log(`${name}: cut ${fileBytes - scan.sizeBytes} bytes at offset ${scan.sizeBytes} (torn or corrupt tail)`);
+      fileSystem.truncate(fd, scan.sizeBytes);
+    }
+  } finally {
+    fileSystem.close(fd);
+  }
+  const index = new SegmentIndex(scan.offsets.length);
+  for (const offset of scan.offsets) index.add(offset);
+  const ackPath = join(directory, ackFileName(segmentId));
+  const ackFileBytes = hasAckFile ? applyAckFile(fileSystem, ackPath, index, segmentFileBytes, log) : 0;
+  return { segmentId, index, sizeBytes: scan.sizeBytes, ackFileBytes, payloadLengths: scan.payloadLengths };
+}
+
+/** The valid records of a segment's bytes, and where the segment must end. */
+function scanRecords(
+  bytes: Buffer,
+  name: string,
+  log: (message: string) => void,
+): { offsets: number[]; payloadLengths: number[]; sizeBytes: number } {
+  const offsets: number[] = [];
+  const payloadLengths: number[] = [];
+  let offset = SEGMENT_HEADER_BYTES;
+  while (offset < bytes.length) {
+    const payloadBytes = decodeRecord(bytes, offset);
+    if (payloadBytes >= 0) {
+      offsets.push(offset);
+      payloadLengths.push(payloadBytes);
+      offset += recordBytes(payloadBytes);
+      continue;
+    }
+    if (payloadBytes === RECORD_CORRUPT && followedByValidRecord(bytes, offset)) {
+      const skipped = recordBytes(claimedPayloadBytes(bytes, offset));
+      log(`${name}: record at offset ${offset} fails its checksum but the next record is intact; skipped ${skipped} bytes`);
+      offset += skipped;
+      continue;
+    }
+    break;
+  }
+  return { offsets, payloadLengths, sizeBytes: Math.min(offset, bytes.length) };
+}
+
+/** True when the invalid record at `offset` claims a length that ends exactly where a valid record starts. */
+function followedByValidRecord(bytes: Buffer, offset: number): boolean {
+  if (bytes.length - offset < RECORD_HEADER_BYTES) return false;
+  const claimed = claimedPayloadBytes(bytes, offset);
+  if (claimed > STORE_RECORD_PAYLOAD_BYTES_MAX) return false;
+  const next = offset + recordBytes(claimed);
+  return next < bytes.length && decodeRecord(bytes, next) >= 0;
+}
+
+/** Marks the acked records in `index`; returns the ack file's length in whole entries. */
+function applyAckFile(
+  fileSystem: FileSystem,
+  path: string,
+  index: SegmentIndex,
+  segmentFileBytes: number,
+  log: (message: string) => void,
+): number {
+  const name = path.slice(path.length - ackFileName(1).length);
+  const fd = fileSystem.open(path, "readWrite");
+  try {
+    // One entry per record the segment ever held, and a record takes at least a header (the
+    // file is measured before any cut): a longer ack file is garbage, and is not read.
+    const maxBytes = Math.ceil(segmentFileBytes / RECORD_HEADER_BYTES) * ACK_ENTRY_BYTES;
+    const { bytes, fileBytes } = readFile(fileSystem, fd, maxBytes);
+    const { offsets, tornBytes } = decodeAckEntries(bytes);
+    let unknown = 0;
+    for (const offset of offsets) {
+      const ordinal = index.find(offset);
+      if (ordinal < 0) unknown += 1;
+      else index.markAcked(ordinal);
+    }
+    if (unknown > 0) log(`${name}: ignored ${unknown} entries naming no record`);
+    const wholeBytes = bytes.length - tornBytes;
+    if (wholeBytes < fileBytes) {
+      log(`${name}: cut ${fileBytes - wholeBytes} bytes of partial or excess entries`);
+      fileSystem.truncate(fd, wholeBytes);
+    }
+    return wholeBytes;
+  } finally {
+    fileSystem.close(fd);
+  }
+}
