@@ -8,9 +8,57 @@ import { Vhost } from "./vhost.js";
 import { fail } from "../errors/registry.js";
 import type { Logger } from "../io/logger.js";
 
+/** A channel as the management API and warrenctl list it (RabbitMQ's field meanings). */
+export interface ChannelInfo {
+  readonly number: number;
+  readonly consumerCount: number;
+  readonly unackedCount: number;
+  /** basic.qos global=false: the prefetch for new consumers. */
+  readonly prefetchCount: number;
+  /** basic.qos global=true: the channel-wide limit. */
+  readonly globalPrefetchCount: number;
+  readonly confirm: boolean;
+  readonly transactional: boolean;
+  readonly consumers: readonly ConsumerInfo[];
+}
+
+export interface ConsumerInfo {
+  readonly tag: string;
+  readonly queue: string;
+  readonly noAck: boolean;
+  readonly exclusive: boolean;
+  readonly prefetchCount: number;
+  readonly priority: number;
+}
+
+/** A connection as the management API and warrenctl list it. */
+export interface ConnectionInfo {
+  readonly id: number;
+  /** RabbitMQ's connection name: "peerHost:peerPort -> host:port". */
+  readonly name: string;
+  readonly protocol: string;
+  readonly user: string | undefined;
+  readonly vhost: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly peerHost: string;
+  readonly peerPort: number;
+  readonly state: string;
+  readonly connectedAtMs: number;
+  readonly frameMaxBytes: number;
+  readonly channelMax: number;
+  readonly heartbeatSeconds: number;
+  readonly receivedBytes: number;
+  readonly sentBytes: number;
+  readonly clientProperties: Record<string, unknown>;
+  readonly channels: readonly ChannelInfo[];
+}
+
 /** What the broker needs from a client connection of any protocol. */
 export interface BrokerConnection {
   readonly id: number;
+  /** A snapshot for listings; computed when asked, never on the message path. */
+  info(): ConnectionInfo;
   /** Called on every clock tick (heartbeats, timeouts). */
   tick(nowMs: number): void;
   /** Closes the connection because the broker is shutting down. */

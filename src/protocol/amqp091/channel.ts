@@ -12,6 +12,7 @@ import { contentHeaderBodySize, decodeContentHeader } from "../../broker/message
 import type { Exchange } from "../../broker/exchange.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
+import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import type { Method, BasicPublish } from "./methods.generated.js";
@@ -79,6 +80,26 @@ export class AmqpChannel implements ConsumerChannel {
 
   private send(method: Method): void {
     this.connection.send(methodFrame(this.number, method));
+  }
+
+  info(): ChannelInfo {
+    return {
+      number: this.number,
+      consumerCount: this.consumers.size,
+      unackedCount: this.unacked.count,
+      prefetchCount: this.consumerPrefetchCount,
+      globalPrefetchCount: this.channelPrefetchCount,
+      confirm: this.confirmMode,
+      transactional: this.transactional,
+      consumers: [...this.consumers.values()].map((consumer) => ({
+        tag: consumer.tag,
+        queue: consumer.queue.name,
+        noAck: consumer.noAck,
+        exclusive: consumer.exclusive,
+        prefetchCount: consumer.prefetchCount,
+        priority: consumer.priority,
+      })),
+    };
   }
 
   // ---- frames ----------------------------------------------------------------------------

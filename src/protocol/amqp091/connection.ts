@@ -7,8 +7,8 @@
 import type { Socket } from "node:net";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { CLOSE_OK_TIMEOUT_MS, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
-import { fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
-import type { Broker, BrokerConnection } from "../../broker/broker.js";
+import { fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
+import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { QueueHandle } from "../../queue/queue-type.js";
@@ -87,6 +87,36 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   get channelCount(): number {
     return this.channels.size;
+  }
+
+  info(): ConnectionInfo {
+    const socket = this.socket;
+    return {
+      id: this.id,
+      name: `${this.remoteAddress}:${this.remotePort} -> ${socket.localAddress ?? ""}:${socket.localPort ?? 0}`,
+      protocol: "AMQP 0-9-1",
+      user: this.userValue?.name,
+      vhost: this.vhostValue?.name,
+      host: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+      peerHost: this.remoteAddress,
+      peerPort: this.remotePort,
+      state: this.state === "open" ? "running" : this.state,
+      connectedAtMs: this.connectedAtMs,
+      frameMaxBytes: this.frameMaxBytes,
+      channelMax: this.channelMax,
+      heartbeatSeconds: this.heartbeatSeconds,
+      receivedBytes: socket.bytesRead,
+      sentBytes: socket.bytesWritten,
+      clientProperties: tableToJs(this.clientProperties),
+      channels: [...this.channels.values()].map((channel) => channel.info()),
+    };
+  }
+
+  /** Closes the connection on an operator's request (management API, warrenctl close_connection). */
+  closeByOperator(reason: string): void {
+    this.closeWithError(new BrokerError(Errors.CONNECTION_FORCED, reason));
+    this.runBatchTasks();
   }
 
   // ---- input -----------------------------------------------------------------------------
