@@ -101,7 +101,7 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let vhost = this.vhosts.get(name);
-    if (vhost === undefined) this.vhosts.set(name, (vhost = new Vhost(name)));
+    if (vhost === undefined) this.vhosts.set(name, (vhost = new Vhost(name, (message) => this.logger.warn(message))));
     return vhost;
   }
 
@@ -128,5 +128,6 @@ export class Broker {
   private tick(): void {
     this.nowMs = Date.now();
     for (const connection of this.connections) connection.tick(this.nowMs);
+    for (const vhost of this.vhosts.values()) vhost.tick(this.nowMs);
   }
 }

@@ -24,8 +24,8 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly routing: ExchangeType;
-  /** Bindings whose destination is this exchange (exchange-to-exchange), so deletion can remove them. */
-  readonly inboundCount = { value: 0 };
+  /** Where unroutable messages go (the `alternate-exchange` argument), if anywhere. */
+  alternateExchange: string | undefined;
 
   constructor(declaration: ExchangeDeclaration, routing: ExchangeType) {
     this.name = declaration.name;
@@ -35,6 +35,8 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
     this.internal = declaration.internal;
     this.arguments = declaration.arguments;
     this.routing = routing;
+    const alternate = declaration.arguments.get("alternate-exchange");
+    this.alternateExchange = alternate?.type === "S" ? alternate.value.toString("utf8") : undefined;
   }
 
   get isDefault(): boolean {

@@ -4,13 +4,20 @@
  * match on them keep working.
  */
 import { fail, BrokerError } from "../errors/registry.js";
-import { EMPTY_TABLE, tablesEqual, type FieldTable } from "./message/field-table.js";
+import { EMPTY_TABLE, type FieldTable } from "./message/field-table.js";
 import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
 import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
 import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
-import type { QueueHandle } from "../queue/queue-type.js";
+import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
+import { checkQueueArgumentsEquivalent, parseQueueArguments } from "../queue/queue-arguments.js";
+import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
+import type { Message } from "./message/message.js";
+
+/** Direct reply-to (RabbitMQ's amq.rabbitmq.reply-to): replies route to the requesting channel's pseudo-queue. */
+export const REPLY_TO_QUEUE = "amq.rabbitmq.reply-to";
+const REPLY_TO_PREFIX = "amq.rabbitmq.reply-to.";
 
 /** The exchanges every vhost has, as RabbitMQ predeclares them. */
 const PREDECLARED: readonly [string, string][] = [
@@ -36,12 +43,18 @@ export class Vhost {
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
   /** Reused by route(): routing is synchronous, so one scratch set per vhost suffices. */
   private readonly scratch = new Set<BindingDestination>();
+  /** Direct reply-to pseudo-queues by their full name (amq.rabbitmq.reply-to.<key>). */
+  readonly replyQueues = new Map<string, QueueHandle>();
+  /** Dead-letter cycles already logged, so each is logged once. */
+  private readonly loggedCycles = new Set<string>();
+  private readonly log: (message: string) => void;
 
-  constructor(name: string) {
+  constructor(name: string, log: (message: string) => void = () => undefined) {
     this.name = name;
+    this.log = log;
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
-      new DefaultExchangeRouting((queueName) => this.queues.get(queueName)),
+      new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
     );
     this.exchanges.set("", defaultExchange);
     for (const [name, typeName] of PREDECLARED) {
@@ -111,15 +124,44 @@ export class Vhost {
     if (existing !== undefined) {
       this.checkQueueAccess(existing, connection);
       this.checkQueueEquivalent(existing, options);
+      existing.touch(Date.now());
       return { queue: existing, created: false };
     }
-    if (name.startsWith("amq.")) throw fail.accessRefused(`queue name '${name}' contains reserved prefix 'amq.*'`);
-    const queue = new ClassicQueue(
-      { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
-      { onUnused: (unused) => this.deleteQueue(unused) },
-    );
+    const settings = parseQueueArguments(name, this.name, options.arguments);
+    const queue = this.createClassicQueue(name, options, settings);
     this.queues.set(name, queue);
     return { queue, created: true };
+  }
+
+  /** A direct reply-to pseudo-queue for one channel: not listed, routed to by its name only. */
+  createReplyQueue(key: string, owner: object): QueueHandle {
+    const name = REPLY_TO_PREFIX + key;
+    const queue = this.createClassicQueue(name, { durable: false, autoDelete: false, exclusiveOwner: owner, arguments: EMPTY_TABLE }, parseQueueArguments(name, this.name, EMPTY_TABLE));
+    this.replyQueues.set(name, queue);
+    return queue;
+  }
+
+  deleteReplyQueue(queue: QueueHandle): void {
+    if (this.replyQueues.get(queue.name) === queue) this.replyQueues.delete(queue.name);
+    queue.delete();
+  }
+
+  private createClassicQueue(name: string, options: QueueOptions, settings: ReturnType<typeof parseQueueArguments>): ClassicQueue {
+    return new ClassicQueue(
+      { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
+      {
+        onUnused: (unused) => this.deleteQueue(unused),
+        onExpired: (expired) => this.deleteQueue(expired),
+        deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
+        nowMs: () => Date.now(),
+      },
+      settings,
+    );
+  }
+
+  /** Runs on the broker's clock: message TTLs and queue expiry. */
+  tick(nowMs: number): void {
+    for (const queue of this.queues.values()) queue.tick(nowMs);
   }
 
   /** Deletes a queue and its bindings; returns its ready message count. */
@@ -171,7 +213,7 @@ export class Vhost {
   route(exchange: Exchange, input: RoutingInput, out: Set<QueueHandle>): Set<QueueHandle> {
     const destinations = this.scratch;
     destinations.clear();
-    exchange.routing.route(input, destinations);
+    this.routeOne(exchange, input, destinations);
     let visited: Set<Exchange> | undefined;
     for (const destination of destinations) {
       if (destination.kind === "queue") {
@@ -182,10 +224,56 @@ export class Vhost {
       const next = destination as Exchange;
       if (visited.has(next)) continue;
       visited.add(next);
-      next.routing.route(input, destinations); // a Set iterates over what is added during iteration
+      this.routeOne(next, input, destinations); // a Set iterates over what is added during iteration
     }
     destinations.clear();
     return out;
+  }
+
+  /** One exchange's routes; with none and an alternate-exchange, the alternate exchange instead. */
+  private routeOne(exchange: Exchange, input: RoutingInput, destinations: Set<BindingDestination>): void {
+    const alternate = exchange.alternateExchange;
+    if (alternate === undefined) return exchange.routing.route(input, destinations);
+    const own = new Set<BindingDestination>();
+    exchange.routing.route(input, own);
+    if (own.size === 0) {
+      const target = this.exchanges.get(alternate);
+      if (target !== undefined) destinations.add(target);
+      return;
+    }
+    for (const destination of own) destinations.add(destination);
+  }
+
+  /**
+   * Re-publishes dead messages to the queue's dead-letter exchange (at most once, no confirms,
+   * as RabbitMQ's classic queues do). Missing exchange: the messages are dropped.
+   */
+  private deadLetter(source: ClassicQueue, messages: readonly Message[], reason: DeadLetterReason): void {
+    const { deadLetterExchange, deadLetterRoutingKey } = source.settings;
+    if (deadLetterExchange === undefined) return;
+    const exchange = this.exchanges.get(deadLetterExchange);
+    if (exchange === undefined) return;
+    const timeSeconds = Math.floor(Date.now() / 1000);
+    const targets = new Set<QueueHandle>();
+    for (const message of messages) {
+      const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
+      this.route(exchange, dead, targets);
+      for (const target of targets) {
+        if (reason !== "rejected" && isAutomaticDeathCycle(dead, target.name)) {
+          this.logCycleOnce(source.name, target.name);
+          continue;
+        }
+        target.enqueue(dead);
+      }
+      targets.clear();
+    }
+  }
+
+  private logCycleOnce(from: string, to: string): void {
+    const key = `${from}\u0000${to}`;
+    if (this.loggedCycles.has(key)) return;
+    this.loggedCycles.add(key);
+    this.log(`Message dropped: dead-letter cycle without a rejection from queue '${from}' back to '${to}' in vhost '${this.name}'. This cycle will not be logged again.`);
   }
 
   // ---- private ---------------------------------------------------------------------------
@@ -242,14 +330,6 @@ export class Vhost {
     check("durable", wanted.durable, existing.durable);
     check("exclusive", wanted.exclusiveOwner !== undefined, existing.exclusiveOwner !== undefined);
     check("auto_delete", wanted.autoDelete, existing.autoDelete);
-    if (!tablesEqual(wanted.arguments, existing.arguments) && wanted.arguments.size > 0) {
-      // Argument-by-argument equivalence with RabbitMQ's texts comes with the queue features.
-      for (const [key, value] of wanted.arguments) {
-        const current = existing.arguments.get(key);
-        if (current === undefined || !tablesEqual(new Map([[key, value]]), new Map([[key, current]]))) {
-          throw fail.preconditionFailed(`inequivalent arg '${key}' ${where}`);
-        }
-      }
-    }
+    checkQueueArgumentsEquivalent(existing.name, this.name, existing.arguments, wanted.arguments);
   }
 }

@@ -56,3 +56,31 @@ export const STORE_SEGMENT_SIZE_BYTES_MAX = 1024 * 1024 * 1024;
 export const STORE_RECORD_PAYLOAD_BYTES_MAX = MESSAGE_SIZE_BYTES_LIMIT + 2 * 1024 * 1024;
 /** Ack files kept open per store: FIFO consumption acks into one or two segments at a time; more would spend fds per queue. */
 export const STORE_ACK_FILES_OPEN_MAX = 4;
+
+// ---- MQTT ----------------------------------------------------------------------------------
+
+/** RabbitMQ's mqtt.max_packet_size_unauthenticated: before CONNECT succeeds a client cannot make us allocate more. */
+export const MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED = 65_536;
+/** Warren's message size limit (16 MiB body) plus room for topic and properties; RabbitMQ's 256 MiB would outrun the core's limit. */
+export const MQTT_PACKET_SIZE_BYTES_DEFAULT = MESSAGE_SIZE_BYTES_DEFAULT + 65_536;
+/** The largest packet MQTT can express: a 4-byte Variable Byte Integer remaining length (MQTT 5 §1.5.5) plus a 5-byte fixed header. */
+export const MQTT_PACKET_SIZE_BYTES_LIMIT = 268_435_455 + 5;
+/** Topics become AMQP routing keys and filters binding keys, both shortstrs of at most 255 bytes. */
+export const MQTT_TOPIC_BYTES_MAX = 255;
+/** A client id names queues `mqtt-subscription-<id>qos<n>`; a queue name is a 255-byte shortstr. */
+export const MQTT_CLIENT_ID_BYTES_MAX = 255 - "mqtt-subscription-".length - "qos0".length;
+/** RabbitMQ's mqtt.topic_alias_maximum default: aliases cost a map entry each per connection. */
+export const MQTT_TOPIC_ALIAS_MAXIMUM = 16;
+/** Unacknowledged QoS 1/2 deliveries per client when it sets no smaller Receive Maximum: 256 in flight keeps a 1 ms round trip busy at 250k msg/s. */
+export const MQTT_OUTBOUND_INFLIGHT_MAX = 256;
+/** Each subscription is a binding kept in memory; a bound keeps one client from filling the broker with them. */
+export const MQTT_SUBSCRIPTIONS_PER_SESSION_MAX = 4_096;
+/** RabbitMQ's mqtt.max_session_expiry_interval_seconds default (one day): abandoned persistent sessions do not pile up forever. */
+export const MQTT_SESSION_EXPIRY_SECONDS_MAX = 86_400;
+/** MQTT's keep-alive grace: a client silent for 1.5 keep-alive intervals is disconnected [MQTT-3.1.2-24]. */
+export const MQTT_KEEP_ALIVE_GRACE_FACTOR = 1.5;
+/** Retained messages per node: each is kept in memory and rewritten into the retained file on change. */
+export const MQTT_RETAINED_MESSAGES_MAX = 100_000;
+
+/** RabbitMQ's default consumer_timeout (30 minutes since 3.8.15): long enough for slow work, short enough to free stuck deliveries. */
+export const CONSUMER_TIMEOUT_MS_DEFAULT = 1_800_000;

@@ -14,7 +14,14 @@ export interface QueueEntry {
   readonly message: Message;
   /** Set once the message was delivered and came back (requeue, channel closed, recover). */
   redelivered: boolean;
+  /** When the message expires (x-message-ttl or its expiration property); Infinity if never. */
+  readonly expiresAtMs: number;
+  /** Its priority level in a priority queue (0 otherwise). */
+  readonly priority: number;
 }
+
+/** Why a message is dead-lettered, as the x-death header's `reason` names it. */
+export type DeadLetterReason = "rejected" | "expired" | "maxlen";
 
 export interface QueueConsumer {
   readonly tag: string;
@@ -50,7 +57,7 @@ export interface QueueHandle extends QueueDeclaration {
   readonly unackedCount: number;
   readonly consumerCount: number;
   readonly deleted: boolean;
-  /** Adds a routed message. Returns false if the queue refused it (length limits, later). */
+  /** Adds a routed message. Returns false if the queue refused it (x-overflow reject-publish). */
   enqueue(message: Message): boolean;
   addConsumer(consumer: QueueConsumer): void;
   /** Removes the consumer; its unacked messages stay with its channel until settled. */
@@ -62,6 +69,12 @@ export interface QueueHandle extends QueueDeclaration {
   settle(entries: readonly QueueEntry[]): void;
   /** The entries go back to their original positions, marked redelivered. */
   requeue(entries: readonly QueueEntry[]): void;
+  /** Rejected without requeue (basic.reject/nack): gone, dead-lettered if the queue has a DLX. */
+  reject(entries: readonly QueueEntry[]): void;
+  /** The queue was used (declared, consumed from, polled): resets x-expires. */
+  touch(nowMs: number): void;
+  /** Expires messages at the head and the queue itself (x-expires). Called on the broker's clock. */
+  tick(nowMs: number): void;
   /** Delivers ready messages to consumers that can take them. Called when a consumer regains credit. */
   dispatch(): void;
   /** Removes ready messages; returns how many. */

@@ -8,15 +8,15 @@ import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { EMPTY_TABLE, fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
 import { Message } from "../../broker/message/message.js";
-import { contentHeaderBodySize, decodeContentHeader } from "../../broker/message/properties.generated.js";
+import { contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../broker/message/properties.generated.js";
 import type { Exchange } from "../../broker/exchange.js";
-import type { Vhost } from "../../broker/vhost.js";
+import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import type { Method, BasicPublish } from "./methods.generated.js";
-import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame } from "./frame-writer.js";
+import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
 import { UnackedDeliveries, type Delivery } from "./unacked.js";
 
@@ -27,6 +27,10 @@ export interface ChannelConnection {
   readonly frameMaxBytes: number;
   readonly maxMessageSizeBytes: number;
   readonly consumerCancelNotify: boolean;
+  /** consumer_timeout: an unacked delivery older than this closes the channel (0 = off). */
+  readonly consumerTimeoutMs: number;
+  /** The broker's coarse clock. */
+  readonly nowMs: number;
   /** The socket's write buffer is over its high-water mark: hold deliveries. */
   readonly outputBlocked: boolean;
   send(frame: Buffer): void;
@@ -61,7 +65,10 @@ export class AmqpChannel implements ConsumerChannel {
   private confirmMode = false;
   private nextPublishSequence = 1;
   private confirmedUpTo = 0;
+  private lastConfirmSent = 0;
   private confirmFlushScheduled = false;
+  /** Direct reply-to: this channel's pseudo-queue, once it consumes from amq.rabbitmq.reply-to. */
+  private replyQueue: QueueHandle | undefined;
   private transactional = false;
   private txPublishes: Message[] = [];
   private txMandatory: boolean[] = [];
@@ -174,7 +181,8 @@ export class AmqpChannel implements ConsumerChannel {
   }
 
   /** A content header frame (AMQP 0-9-1 §4.2.6): only after basic.publish. */
-  onHeader(payload: Buffer): void {
+  onHeader(received: Buffer): void {
+    let payload = received;
     const pending = this.pending;
     if (pending === undefined || pending.header !== undefined) {
       throw fail.unexpectedFrame("expected method frame, got non method frame instead");
@@ -184,7 +192,20 @@ export class AmqpChannel implements ConsumerChannel {
       this.pending = undefined;
       throw fail.preconditionFailed(`message size ${bodySizeBytes} is larger than configured max size ${this.connection.maxMessageSizeBytes}`);
     }
-    decodeContentHeader(payload); // validates the properties now, so lazy decoding later cannot fail
+    // Decoding validates the properties now, so lazy decoding later cannot fail.
+    const properties = decodeContentHeader(payload).properties;
+    if (properties.expiration !== undefined && !/^[0-9]+$/.test(properties.expiration)) {
+      this.pending = undefined;
+      throw fail.preconditionFailed(`invalid expiration '${properties.expiration}' for message`);
+    }
+    if (properties.replyTo === REPLY_TO_QUEUE) {
+      // Direct reply-to: the reply address becomes this channel's pseudo-queue (RabbitMQ rewrites it the same way).
+      if (this.replyQueue === undefined) {
+        this.pending = undefined;
+        throw fail.preconditionFailed("fast reply consumer does not exist");
+      }
+      payload = encodeContentHeader(60, bodySizeBytes, { ...properties, replyTo: this.replyQueue.name });
+    }
     // One allocation holds the header and the body; both are views of it.
     const storage = Buffer.allocUnsafe(payload.length + bodySizeBytes);
     payload.copy(storage, 0);
@@ -253,9 +274,17 @@ export class AmqpChannel implements ConsumerChannel {
 
   private queueDeclare(method: Extract<Method, { method: "queue.declare" }>): void {
     let queue: QueueHandle;
+    if (method.passive && method.queue === REPLY_TO_QUEUE) {
+      // RabbitMQ answers a passive declare of the direct reply-to pseudo-queue as if it existed.
+      if (!method.nowait) this.send({ method: "queue.declare-ok", queue: REPLY_TO_QUEUE, messageCount: 0, consumerCount: 0 });
+      return;
+    }
     if (method.passive) {
       queue = this.queueNamed(method.queue);
     } else {
+      if (method.queue.startsWith("amq.") && !this.vhost.queues.has(method.queue)) {
+        throw fail.accessRefused(`queue name '${method.queue}' contains reserved prefix 'amq.*'`);
+      }
       const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
       checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
       const declared = this.vhost.declareQueue(
@@ -322,7 +351,8 @@ export class AmqpChannel implements ConsumerChannel {
   }
 
   private basicConsume(method: Extract<Method, { method: "basic.consume" }>): void {
-    const queue = this.queueNamed(method.queue);
+    const queue = method.queue === REPLY_TO_QUEUE ? this.replyToQueue(method.noAck) : this.queueNamed(method.queue);
+    queue.touch(this.connection.nowMs);
     checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
     const tag = method.consumerTag === "" ? `amq.ctag-${randomBytes(16).toString("base64url")}` : method.consumerTag;
     if (this.consumers.has(tag)) throw fail.notAllowed(`attempt to reuse consumer tag '${tag}'`);
@@ -345,6 +375,14 @@ export class AmqpChannel implements ConsumerChannel {
     queue.addConsumer(consumer);
   }
 
+  /** RabbitMQ's direct reply-to: consuming from the pseudo-queue must be in no-ack mode. */
+  private replyToQueue(noAck: boolean): QueueHandle {
+    if (!noAck) throw fail.preconditionFailed("reply consumer cannot acknowledge");
+    if (this.replyQueue !== undefined) throw fail.preconditionFailed("reply consumer already set");
+    this.replyQueue = this.vhost.createReplyQueue(randomBytes(18).toString("base64url"), this.connection);
+    return this.replyQueue;
+  }
+
   private basicCancel(tag: string, nowait: boolean): void {
     const consumer = this.consumers.get(tag);
     if (consumer !== undefined) {
@@ -363,7 +401,7 @@ export class AmqpChannel implements ConsumerChannel {
     const tag = this.nextDeliveryTag++;
     if (!consumer.noAck) {
       consumer.unackedCount++;
-      this.unacked.add({ tag, queue, entry, consumer, settled: false });
+      this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
     }
     const message = entry.message;
     this.connection.send(
@@ -381,10 +419,11 @@ export class AmqpChannel implements ConsumerChannel {
   private basicGet(method: Extract<Method, { method: "basic.get" }>): void {
     const queue = this.queueNamed(method.queue);
     checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
+    queue.touch(this.connection.nowMs);
     const entry = queue.dequeue(method.noAck);
     if (entry === undefined) return this.send({ method: "basic.get-empty", clusterId: "" });
     const tag = this.nextDeliveryTag++;
-    if (!method.noAck) this.unacked.add({ tag, queue, entry, consumer: undefined, settled: false });
+    if (!method.noAck) this.unacked.add({ tag, queue, entry, consumer: undefined, settled: false, deliveredAtMs: this.connection.nowMs });
     const message = entry.message;
     this.connection.send(
       getOkFrames(this.number, tag, entry.redelivered, message.exchange, message.routingKey, queue.readyCount, message.header, message.body, this.connection.frameMaxBytes),
@@ -400,33 +439,34 @@ export class AmqpChannel implements ConsumerChannel {
       this.txAcks.push({ kind, deliveries, requeue });
       return;
     }
-    this.applySettlement(deliveries, kind === "reject" && requeue);
+    this.applySettlement(deliveries, settlementOf(kind, requeue));
     this.resumeDeliveries();
   }
 
   /** Hands settled deliveries back to their queues, grouped by queue. */
-  private applySettlement(deliveries: readonly Delivery[], requeue: boolean): void {
+  private applySettlement(deliveries: readonly Delivery[], settlement: Settlement): void {
     if (deliveries.length === 0) return;
     let queue = deliveries[0].queue;
     let group: QueueEntry[] = [];
     for (const delivery of deliveries) {
       if (delivery.queue !== queue) {
-        this.settleGroup(queue, group, requeue);
+        this.settleGroup(queue, group, settlement);
         queue = delivery.queue;
         group = [];
       }
       group.push(delivery.entry);
     }
-    this.settleGroup(queue, group, requeue);
+    this.settleGroup(queue, group, settlement);
   }
 
-  private settleGroup(queue: QueueHandle, entries: QueueEntry[], requeue: boolean): void {
-    if (requeue) queue.requeue(entries);
+  private settleGroup(queue: QueueHandle, entries: QueueEntry[], settlement: Settlement): void {
+    if (settlement === "requeue") queue.requeue(entries);
+    else if (settlement === "discard") queue.reject(entries);
     else queue.settle(entries);
   }
 
   private requeueAll(): void {
-    this.applySettlement(this.unacked.takeAll(), true);
+    this.applySettlement(this.unacked.takeAll(), "requeue");
     this.resumeDeliveries();
   }
 
@@ -458,11 +498,12 @@ export class AmqpChannel implements ConsumerChannel {
       this.txMandatory.push(mandatory);
       return;
     }
-    this.route(message, mandatory);
-    if (this.confirmMode) this.confirm(this.nextPublishSequence++);
+    const accepted = this.route(message, mandatory);
+    if (this.confirmMode) this.confirm(this.nextPublishSequence++, accepted);
   }
 
-  private route(message: Message, mandatory: boolean): void {
+  /** Routes and enqueues; false if a queue refused the message (x-overflow reject-publish). */
+  private route(message: Message, mandatory: boolean): boolean {
     const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
     const queues = this.routed;
     if (exchange !== undefined) this.vhost.route(exchange, message, queues);
@@ -470,24 +511,51 @@ export class AmqpChannel implements ConsumerChannel {
       if (mandatory) {
         this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
       }
-      return;
+      return true;
     }
-    for (const queue of queues) queue.enqueue(message);
+    let accepted = true;
+    for (const queue of queues) if (!queue.enqueue(message)) accepted = false;
     queues.clear();
+    return accepted;
   }
 
-  /** Publisher confirms (RabbitMQ extension): coalesced into one basic.ack with multiple per batch of input. */
-  private confirm(sequence: number): void {
+  /**
+   * Publisher confirms (RabbitMQ extension): acks are coalesced into one basic.ack with
+   * multiple per batch of input; a refused message gets a basic.nack of its own, after
+   * the acks before it, so the client sees them in order.
+   */
+  private confirm(sequence: number, accepted: boolean): void {
+    if (!accepted) {
+      this.flushConfirms();
+      this.connection.send(basicNackFrame(this.number, sequence, false, false));
+      this.lastConfirmSent = this.confirmedUpTo = sequence;
+      return;
+    }
     this.confirmedUpTo = sequence;
     if (this.confirmFlushScheduled) return;
     this.confirmFlushScheduled = true;
-    const alreadyAcked = sequence - 1;
     this.connection.afterBatch(() => {
       this.confirmFlushScheduled = false;
-      if (this.closing) return;
-      const upTo = this.confirmedUpTo;
-      this.connection.send(basicAckFrame(this.number, upTo, upTo - alreadyAcked > 1));
+      this.flushConfirms();
     });
+  }
+
+  private flushConfirms(): void {
+    const upTo = this.confirmedUpTo;
+    if (this.closing || upTo === this.lastConfirmSent) return;
+    this.connection.send(basicAckFrame(this.number, upTo, upTo - this.lastConfirmSent > 1));
+    this.lastConfirmSent = upTo;
+  }
+
+  /** consumer_timeout (RabbitMQ 3.8.15+): the oldest unacked delivery waited too long. */
+  checkConsumerTimeout(nowMs: number): BrokerError | undefined {
+    const timeoutMs = this.connection.consumerTimeoutMs;
+    if (timeoutMs <= 0 || this.closing) return undefined;
+    const oldest = this.unacked.oldestDeliveredAtMs();
+    if (oldest === undefined || nowMs - oldest <= timeoutMs) return undefined;
+    return fail.preconditionFailed(
+      `delivery acknowledgement on channel ${this.number} timed out. Timeout value used: ${timeoutMs} ms. This timeout value can be configured, see consumers doc guide to learn more`,
+    );
   }
 
   // ---- transactions ----------------------------------------------------------------------
@@ -501,7 +569,7 @@ export class AmqpChannel implements ConsumerChannel {
     this.txMandatory = [];
     this.txAcks = [];
     for (let index = 0; index < publishes.length; index++) this.route(publishes[index], mandatory[index]);
-    for (const operation of acks) this.applySettlement(operation.deliveries, operation.kind === "reject" && operation.requeue);
+    for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));
     this.send({ method: "tx.commit-ok" });
     this.resumeDeliveries();
   }
@@ -526,7 +594,9 @@ export class AmqpChannel implements ConsumerChannel {
     this.consumers.clear();
     const restore = this.txAcks.flatMap((operation) => operation.deliveries);
     this.txAcks = [];
-    this.applySettlement([...restore, ...this.unacked.takeAll()].sort((a, b) => a.tag - b.tag), true);
+    this.applySettlement([...restore, ...this.unacked.takeAll()].sort((a, b) => a.tag - b.tag), "requeue");
+    if (this.replyQueue !== undefined) this.vhost.deleteReplyQueue(this.replyQueue);
+    this.replyQueue = undefined;
   }
 
   /** Starts closing the channel because of a soft error (channel.close, then wait for close-ok). */
@@ -534,6 +604,12 @@ export class AmqpChannel implements ConsumerChannel {
     this.release();
     this.send({ method: "channel.close", replyCode: error.kind.amqpReplyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId });
   }
+}
+
+type Settlement = "ack" | "requeue" | "discard";
+
+function settlementOf(kind: "ack" | "reject", requeue: boolean): Settlement {
+  return kind === "ack" ? "ack" : requeue ? "requeue" : "discard";
 }
 
 function consumerPriority(args: FieldTable): number {

@@ -12,7 +12,7 @@ import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/brok
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { QueueHandle } from "../../queue/queue-type.js";
-import { decodeMethod, type Method } from "./methods.generated.js";
+import { decodeMethod, METHOD_IDS, type Method } from "./methods.generated.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
 import { methodFrame, HEARTBEAT_FRAME } from "./frame-writer.js";
 import { AmqpChannel, type ChannelConnection } from "./channel.js";
@@ -47,6 +47,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   channelMax: number;
   heartbeatSeconds = 0;
   readonly maxMessageSizeBytes: number;
+  readonly consumerTimeoutMs: number;
   private lastReceivedMs: number;
   private lastSentMs: number;
   private closeDeadlineMs = 0;
@@ -63,6 +64,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.frameMaxBytes = broker.config.frameMaxBytes;
     this.channelMax = broker.config.channelMax;
     this.maxMessageSizeBytes = broker.config.maxMessageSizeBytes;
+    this.consumerTimeoutMs = broker.config.consumerTimeoutMs;
     this.lastReceivedMs = this.lastSentMs = broker.nowMs;
     this.parser = new FrameParser(this, broker.config.frameMaxBytes);
     socket.setNoDelay(true);
@@ -79,6 +81,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   get vhost(): Vhost {
     return this.vhostValue as Vhost;
+  }
+
+  get nowMs(): number {
+    return this.broker.nowMs;
   }
 
   get outputBlocked(): boolean {
@@ -188,20 +194,32 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       return;
     }
     if (channel.closing) return; // AMQP 0-9-1: after channel.close, discard all but close and close-ok
-    this.guardChannel(channel, () => channel.onMethod(method));
+    try {
+      this.guardChannel(channel, () => channel.onMethod(method), method);
+    } catch (error) {
+      throw withMethod(error, method);
+    }
   }
 
   /** Soft errors close the channel; hard ones propagate and close the connection. */
-  private guardChannel(channel: AmqpChannel, work: () => void): void {
+  private guardChannel(channel: AmqpChannel, work: () => void, method?: Method): void {
     try {
       work();
     } catch (error) {
       if (!(error instanceof BrokerError) || error.kind.hard) throw error;
-      channel.closeWithError(error);
+      channel.closeWithError(method === undefined ? error : (withMethod(error, method) as BrokerError));
     }
   }
 
   private onConnectionMethod(method: Method): void {
+    try {
+      this.onConnectionMethodUnguarded(method);
+    } catch (error) {
+      throw withMethod(error, method);
+    }
+  }
+
+  private onConnectionMethodUnguarded(method: Method): void {
     switch (method.method) {
       case "connection.start-ok":
         return this.onStartOk(method);
@@ -394,6 +412,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       if (nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) this.socket.destroy();
       return;
     }
+    for (const channel of this.channels.values()) {
+      const timedOut = channel.checkConsumerTimeout(nowMs);
+      if (timedOut !== undefined) channel.closeWithError(timedOut);
+    }
     if (this.heartbeatSeconds === 0) return;
     const intervalMs = this.heartbeatSeconds * 1000;
     if (nowMs - this.lastReceivedMs > intervalMs * HEARTBEAT_MISSED_MAX) {
@@ -406,6 +428,16 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     // Send a heartbeat when we have been quiet for half the interval, so the peer never waits a full one.
     if (nowMs - this.lastSentMs >= intervalMs / 2) this.send(HEARTBEAT_FRAME);
   }
+}
+
+/** The close frames name the method that failed (its class-id and method-id), as RabbitMQ's do. */
+function withMethod(error: unknown, method: Method): unknown {
+  if (error instanceof BrokerError && error.classId === 0 && error.methodId === 0) {
+    const ids = METHOD_IDS[method.method];
+    error.classId = ids.classId;
+    error.methodId = ids.methodId;
+  }
+  return error;
 }
 
 function uncork(connection: AmqpConnection): void {

@@ -14,6 +14,8 @@ export interface Delivery {
   /** The consumer it went to, or undefined for basic.get. */
   readonly consumer: { unackedCount: number } | undefined;
   settled: boolean;
+  /** When it was handed out, on the broker's coarse clock (consumer_timeout). */
+  readonly deliveredAtMs: number;
 }
 
 const tagOf = (delivery: Delivery): number => delivery.tag;
@@ -53,6 +55,11 @@ export class UnackedDeliveries {
     }
     this.compact();
     return taken;
+  }
+
+  /** When the oldest outstanding delivery went out; settled ones at the front are already gone. */
+  oldestDeliveredAtMs(): number | undefined {
+    return this.list.peekFirst()?.deliveredAtMs;
   }
 
   /** Every unsettled delivery, in tag order, now settled (channel close, recover). */

@@ -1,19 +1,27 @@
 /**
- * The classic queue, in memory: a FIFO of ready entries, round-robin delivery
- * to consumers that can take messages (highest x-priority first), and
- * requeue to the original position as RabbitMQ does.
+ * The classic queue, in memory: ready entries in delivery order, round-robin
+ * delivery to consumers that can take messages (highest x-priority first, or one
+ * single active consumer), requeue to the original position, and RabbitMQ's
+ * queue features: message TTL, queue expiry, length limits with the three
+ * overflow behaviours, dead-lettering and priorities.
  */
-import { Deque } from "../../lib/deque.js";
 import { assert } from "../../lib/assert.js";
 import type { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
-import type { QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
-
-const sequenceOf = (entry: QueueEntry): number => entry.sequence;
+import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
+import type { DeadLetterReason, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
+import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
+import { FifoReadyList, PriorityReadyList, type ReadyList } from "./ready-list.js";
 
 export interface ClassicQueueEvents {
-  /** The last consumer went away from a queue that had one (auto-delete). */
+  /** The last consumer went away from an auto-delete queue that had one. */
   onUnused(queue: ClassicQueue): void;
+  /** The queue was unused for its x-expires period. */
+  onExpired(queue: ClassicQueue): void;
+  /** Messages to re-publish to the queue's dead-letter exchange. */
+  deadLetter(queue: ClassicQueue, messages: readonly Message[], reason: DeadLetterReason): void;
+  /** The wall clock, for TTLs (milliseconds). */
+  nowMs(): number;
 }
 
 export class ClassicQueue implements QueueHandle {
@@ -25,8 +33,9 @@ export class ClassicQueue implements QueueHandle {
   readonly autoDelete: boolean;
   readonly exclusiveOwner: object | undefined;
   readonly arguments: FieldTable;
+  settings: QueueSettings;
 
-  private readonly ready = new Deque<QueueEntry>();
+  private ready: ReadyList;
   private readonly consumerList: QueueConsumer[] = [];
   private readonly events: ClassicQueueEvents;
   private nextSequence = 1;
@@ -35,8 +44,11 @@ export class ClassicQueue implements QueueHandle {
   private dispatching = false;
   private unacked = 0;
   private isDeleted = false;
+  private lastUsedMs: number;
+  /** Whether any ready entry can expire, so tick() has work to do. */
+  private mayExpire = false;
 
-  constructor(declaration: QueueDeclaration, events: ClassicQueueEvents) {
+  constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS) {
     this.name = declaration.name;
     this.vhost = declaration.vhost;
     this.durable = declaration.durable;
@@ -44,10 +56,17 @@ export class ClassicQueue implements QueueHandle {
     this.exclusiveOwner = declaration.exclusiveOwner;
     this.arguments = declaration.arguments;
     this.events = events;
+    this.settings = settings;
+    this.ready = settings.maxPriority !== undefined ? new PriorityReadyList(settings.maxPriority) : new FifoReadyList();
+    this.lastUsedMs = events.nowMs();
   }
 
   get readyCount(): number {
     return this.ready.length;
+  }
+
+  get readyBytes(): number {
+    return this.ready.bytes;
   }
 
   get unackedCount(): number {
@@ -66,10 +85,26 @@ export class ClassicQueue implements QueueHandle {
     return this.consumerList;
   }
 
+  /** The consumer that receives messages under x-single-active-consumer, if any. */
+  get activeConsumer(): QueueConsumer | undefined {
+    return this.settings.singleActiveConsumer ? this.consumerList[0] : undefined;
+  }
+
   enqueue(message: Message): boolean {
     assert(!this.isDeleted, "enqueue on a deleted queue");
-    this.ready.push({ sequence: this.nextSequence++, message, redelivered: false });
+    const settings = this.settings;
+    if (settings.overflow !== "drop-head" && this.wouldOverflow(message)) {
+      if (settings.overflow === "reject-publish-dlx") this.deadLetter([message], "maxlen");
+      return false;
+    }
+    const expiresAtMs = this.expiryOf(message);
+    const priority = settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(message.header) ?? 0, settings.maxPriority);
+    this.ready.push({ sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority });
+    if (expiresAtMs !== Infinity) this.mayExpire = true;
     this.dispatch();
+    if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();
+    // x-message-ttl 0: a message that could not be handed to a consumer at once expires now.
+    if (expiresAtMs !== Infinity) this.expireHead(this.events.nowMs());
     return true;
   }
 
@@ -84,12 +119,18 @@ export class ClassicQueue implements QueueHandle {
     if (index < 0) return;
     this.consumerList.splice(index, 1);
     if (this.consumerCursor > index) this.consumerCursor--;
+    this.lastUsedMs = this.events.nowMs();
     if (this.consumerList.length === 0 && this.autoDelete && this.hadConsumer && !this.isDeleted) {
       this.events.onUnused(this);
+      return;
     }
+    // Under single active consumer the next one in line takes over.
+    if (this.settings.singleActiveConsumer) this.dispatch();
   }
 
   dequeue(noAck: boolean): QueueEntry | undefined {
+    this.lastUsedMs = this.events.nowMs();
+    if (this.mayExpire) this.expireHead(this.lastUsedMs);
     const entry = this.ready.shift();
     if (entry !== undefined && !noAck) this.unacked++;
     return entry;
@@ -100,23 +141,30 @@ export class ClassicQueue implements QueueHandle {
     assert(this.unacked >= 0, `queue '${this.name}' settled more than it delivered`);
   }
 
+  reject(entries: readonly QueueEntry[]): void {
+    this.settle(entries);
+    if (!this.isDeleted) this.deadLetter(entries.map((entry) => entry.message), "rejected");
+  }
+
   requeue(entries: readonly QueueEntry[]): void {
     this.unacked -= entries.length;
     assert(this.unacked >= 0, `queue '${this.name}' requeued more than it delivered`);
     if (this.isDeleted) return;
     for (const entry of entries) {
       entry.redelivered = true;
-      this.insertInOrder(entry);
+      if (entry.expiresAtMs !== Infinity) this.mayExpire = true;
+      this.ready.requeue(entry);
     }
     this.dispatch();
   }
 
   dispatch(): void {
-    // A consumer's deliver() never calls back into the queue, but a channel that regains
-    // credit while we are here might; one loop at a time keeps the order of deliveries.
-    if (this.dispatching) return;
+    // deliver() never calls back into the queue, but a channel regaining credit during a
+    // delivery might; one loop at a time keeps deliveries in order.
+    if (this.dispatching || this.isDeleted) return;
     this.dispatching = true;
     try {
+      if (this.mayExpire) this.expireHead(this.events.nowMs());
       while (this.ready.length > 0) {
         const consumer = this.nextConsumer();
         if (consumer === undefined) break;
@@ -130,37 +178,83 @@ export class ClassicQueue implements QueueHandle {
   }
 
   purge(): number {
-    const count = this.ready.length;
-    this.ready.clear();
-    return count;
+    return this.ready.clear();
   }
 
   delete(): number {
     if (this.isDeleted) return 0;
     this.isDeleted = true;
-    const count = this.ready.length;
-    this.ready.clear();
+    const count = this.ready.clear();
     const consumers = this.consumerList.splice(0);
     for (const consumer of consumers) consumer.cancelledByServer(this);
     return count;
   }
 
-  /** Requeued entries usually belong at the front; otherwise find their place by sequence. */
-  private insertInOrder(entry: QueueEntry): void {
-    const first = this.ready.peekFirst();
-    if (first === undefined || entry.sequence < first.sequence) return this.ready.unshift(entry);
-    const last = this.ready.peekLast() as QueueEntry;
-    if (entry.sequence > last.sequence) return this.ready.push(entry);
-    this.ready.insertAt(this.ready.lowerBound(entry.sequence, sequenceOf), entry);
+  touch(nowMs: number): void {
+    this.lastUsedMs = nowMs;
   }
 
-  /** Round robin over the consumers that can take a message, highest priority first. */
+  tick(nowMs: number): void {
+    if (this.isDeleted) return;
+    if (this.mayExpire) this.expireHead(nowMs);
+    const expiresMs = this.settings.expiresMs;
+    if (expiresMs !== undefined && this.consumerList.length === 0 && nowMs - this.lastUsedMs >= expiresMs) this.events.onExpired(this);
+  }
+
+  /** Applies new settings (a policy changed): limits take effect at once. */
+  applySettings(settings: QueueSettings): void {
+    this.settings = settings;
+    if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();
+    if (settings.messageTtlMs !== undefined) this.mayExpire = true;
+  }
+
+  // ---- private ---------------------------------------------------------------------------
+
+  /** The lower of x-message-ttl and the message's own expiration, from now (RabbitMQ's rule). */
+  private expiryOf(message: Message): number {
+    let ttlMs = this.settings.messageTtlMs;
+    const expiration = contentHeaderExpiration(message.header);
+    if (expiration !== undefined) {
+      const perMessageMs = Number(expiration);
+      if (Number.isInteger(perMessageMs) && perMessageMs >= 0) ttlMs = ttlMs === undefined ? perMessageMs : Math.min(ttlMs, perMessageMs);
+    }
+    return ttlMs === undefined ? Infinity : this.events.nowMs() + ttlMs;
+  }
+
+  private wouldOverflow(message: Message): boolean {
+    const { maxLength, maxLengthBytes } = this.settings;
+    if (maxLength !== undefined && this.ready.length >= maxLength) return true;
+    return maxLengthBytes !== undefined && this.ready.bytes + message.bodySizeBytes > maxLengthBytes;
+  }
+
+  private dropHeadWhileOverLimit(): void {
+    const { maxLength, maxLengthBytes } = this.settings;
+    if (maxLength === undefined && maxLengthBytes === undefined) return;
+    const dropped: Message[] = [];
+    while (this.ready.length > 0 && ((maxLength !== undefined && this.ready.length > maxLength) || (maxLengthBytes !== undefined && this.ready.bytes > maxLengthBytes))) {
+      dropped.push((this.ready.shift() as QueueEntry).message);
+    }
+    if (dropped.length > 0) this.deadLetter(dropped, "maxlen");
+  }
+
+  /** Expired messages are removed when they reach the head, never delivered (RabbitMQ's TTL rule). */
+  private expireHead(nowMs: number): void {
+    const expired = this.ready.takeExpired(nowMs);
+    if (expired.length > 0) this.deadLetter(expired.map((entry) => entry.message), "expired");
+    if (this.ready.length === 0 && this.settings.messageTtlMs === undefined) this.mayExpire = false;
+  }
+
+  private deadLetter(messages: readonly Message[], reason: DeadLetterReason): void {
+    if (this.settings.deadLetterExchange !== undefined) this.events.deadLetter(this, messages, reason);
+  }
+
+  /** Round robin over consumers that can take a message, highest priority first; or the single active one. */
   private nextConsumer(): QueueConsumer | undefined {
     const count = this.consumerList.length;
     if (count === 0) return undefined;
-    if (count === 1) {
-      const only = this.consumerList[0];
-      return only.canTake() ? only : undefined;
+    if (count === 1 || this.settings.singleActiveConsumer) {
+      const first = this.consumerList[0];
+      return first.canTake() ? first : undefined;
     }
     let chosen: QueueConsumer | undefined;
     let chosenIndex = 0;

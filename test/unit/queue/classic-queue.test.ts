@@ -1,11 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ClassicQueue } from "../../../src/queue/classic/classic-queue.js";
+import { ClassicQueue, type ClassicQueueEvents } from "../../../src/queue/classic/classic-queue.js";
 import type { QueueConsumer, QueueEntry, QueueHandle } from "../../../src/queue/queue-type.js";
 import type { Message } from "../../../src/broker/message/message.js";
 
-function queue(events = { onUnused: () => undefined }): ClassicQueue {
-  return new ClassicQueue({ name: "q", vhost: "/", durable: false, autoDelete: true, exclusiveOwner: undefined, arguments: new Map() }, events);
+function queue(events: Partial<ClassicQueueEvents> = {}): ClassicQueue {
+  return new ClassicQueue(
+    { name: "q", vhost: "/", durable: false, autoDelete: true, exclusiveOwner: undefined, arguments: new Map() },
+    { onUnused: () => undefined, onExpired: () => undefined, deadLetter: () => undefined, nowMs: () => Date.now(), ...events },
+  );
 }
 
 /** Messages are opaque to the queue; a tagged object stands in for one. */

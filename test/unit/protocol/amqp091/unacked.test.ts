@@ -8,7 +8,7 @@ function tracker(count: number, consumer = { unackedCount: 0 }): UnackedDeliveri
   const unacked = new UnackedDeliveries();
   for (let tag = 1; tag <= count; tag++) {
     consumer.unackedCount++;
-    unacked.add({ tag, queue, entry: {} as QueueEntry, consumer, settled: false });
+    unacked.add({ tag, queue, entry: {} as QueueEntry, consumer, settled: false, deliveredAtMs: 0 });
   }
   return unacked;
 }
