@@ -99,7 +99,18 @@ export class ClassicQueue implements QueueHandle {
     }
     const expiresAtMs = this.expiryOf(message);
     const priority = settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(message.header) ?? 0, settings.maxPriority);
-    this.ready.push({ sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority });
+    const entry: QueueEntry = { sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority };
+    // Deliver or enqueue (RabbitMQ's order): with nothing waiting ahead of it, a message goes
+    // straight to a consumer that can take it, so even x-message-ttl 0 reaches a ready consumer.
+    if (this.ready.length === 0 && !this.dispatching) {
+      const consumer = this.nextConsumer();
+      if (consumer !== undefined) {
+        if (!consumer.noAck) this.unacked++;
+        consumer.deliver(this, entry);
+        return true;
+      }
+    }
+    this.ready.push(entry);
     if (expiresAtMs !== Infinity) this.mayExpire = true;
     this.dispatch();
     if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();

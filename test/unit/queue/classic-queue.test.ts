@@ -2,18 +2,37 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClassicQueue, type ClassicQueueEvents } from "../../../src/queue/classic/classic-queue.js";
 import type { QueueConsumer, QueueEntry, QueueHandle } from "../../../src/queue/queue-type.js";
-import type { Message } from "../../../src/broker/message/message.js";
+import { Message } from "../../../src/broker/message/message.js";
+import { encodeContentHeader, type BasicProperties } from "../../../src/broker/message/properties.generated.js";
+import { parseQueueArguments, type QueueSettings } from "../../../src/queue/queue-arguments.js";
+import { tableFromJs } from "../../../src/broker/message/field-table.js";
 
-function queue(events: Partial<ClassicQueueEvents> = {}): ClassicQueue {
+function queue(events: Partial<ClassicQueueEvents> = {}, args: Record<string, unknown> = {}): ClassicQueue {
+  const table = tableFromJs(args);
+  const settings: QueueSettings = parseQueueArguments("q", "/", table);
   return new ClassicQueue(
-    { name: "q", vhost: "/", durable: false, autoDelete: true, exclusiveOwner: undefined, arguments: new Map() },
+    { name: "q", vhost: "/", durable: false, autoDelete: true, exclusiveOwner: undefined, arguments: table },
     { onUnused: () => undefined, onExpired: () => undefined, deadLetter: () => undefined, nowMs: () => Date.now(), ...events },
+    settings,
   );
 }
 
-/** Messages are opaque to the queue; a tagged object stands in for one. */
-const message = (id: number) => ({ id }) as unknown as Message;
-const idOf = (entry: QueueEntry) => (entry.message as unknown as { id: number }).id;
+/** A queue on a clock the test moves, recording what it dead-letters. */
+function timedQueue(args: Record<string, unknown>) {
+  const clock = { nowMs: 1_000 };
+  const dead: { ids: number[]; reason: string }[] = [];
+  const q = queue(
+    { nowMs: () => clock.nowMs, deadLetter: (_q, messages, reason) => void dead.push({ ids: messages.map((m) => Number(m.body.toString())), reason }) },
+    { "x-dead-letter-exchange": "dlx", ...args },
+  );
+  return { q, clock, dead };
+}
+
+function message(id: number, properties: BasicProperties = {}): Message {
+  const body = Buffer.from(String(id));
+  return new Message("", "q", encodeContentHeader(60, body.length, properties), body);
+}
+const idOf = (entry: QueueEntry) => Number(entry.message.body.toString());
 
 class TestConsumer implements QueueConsumer {
   readonly received: QueueEntry[] = [];
@@ -101,4 +120,83 @@ test("auto-delete fires when the last consumer leaves, and delete cancels consum
   assert.equal(q.delete(), 1);
   assert.ok(b.cancelled);
   assert.ok(q.deleted);
+});
+
+test("x-message-ttl: expired messages are dead-lettered at the head, never delivered", () => {
+  const { q, clock, dead } = timedQueue({ "x-message-ttl": 100 });
+  q.enqueue(message(1));
+  clock.nowMs += 50;
+  q.enqueue(message(2));
+  clock.nowMs += 60; // 1 is 110 ms old, 2 is 60 ms old
+  q.tick(clock.nowMs);
+  assert.deepEqual(dead, [{ ids: [1], reason: "expired" }]);
+  assert.equal(idOf(q.dequeue(true) as QueueEntry), 2);
+});
+
+test("per-message expiration takes the lower of it and x-message-ttl; 0 expires unless delivered at once", () => {
+  const { q, clock, dead } = timedQueue({ "x-message-ttl": 1000 });
+  q.enqueue(message(1, { expiration: "10" }));
+  clock.nowMs += 11;
+  assert.equal(q.dequeue(true), undefined);
+  assert.deepEqual(dead, [{ ids: [1], reason: "expired" }]);
+  const consumer = new TestConsumer("c");
+  q.addConsumer(consumer);
+  q.enqueue(message(2, { expiration: "0" }));
+  assert.deepEqual(consumer.received.map(idOf), [2]);
+});
+
+test("x-max-length with drop-head dead-letters the oldest; reject-publish refuses the newest", () => {
+  const dropHead = timedQueue({ "x-max-length": 2 });
+  for (let id = 1; id <= 4; id++) assert.equal(dropHead.q.enqueue(message(id)), true);
+  assert.deepEqual(dropHead.dead, [{ ids: [1], reason: "maxlen" }, { ids: [2], reason: "maxlen" }]);
+  assert.equal(dropHead.q.readyCount, 2);
+
+  const reject = timedQueue({ "x-max-length": 2, "x-overflow": "reject-publish" });
+  assert.deepEqual([1, 2, 3].map((id) => reject.q.enqueue(message(id))), [true, true, false]);
+  assert.deepEqual(reject.dead, []);
+
+  const rejectDlx = timedQueue({ "x-max-length-bytes": 2, "x-overflow": "reject-publish-dlx" });
+  assert.deepEqual([1, 2, 3].map((id) => rejectDlx.q.enqueue(message(id))), [true, true, false]);
+  assert.deepEqual(rejectDlx.dead, [{ ids: [3], reason: "maxlen" }]);
+});
+
+test("x-max-priority delivers higher priorities first, FIFO within one; priorities above the max count as the max", () => {
+  const q = queue({}, { "x-max-priority": 5 });
+  const priorities = [0, 3, 9, 3, 5, 1];
+  priorities.forEach((priority, id) => q.enqueue(message(id, { priority })));
+  const order = priorities.map(() => idOf(q.dequeue(true) as QueueEntry));
+  assert.deepEqual(order, [2, 4, 1, 3, 5, 0]);
+});
+
+test("single active consumer: only the first consumer receives until it leaves", () => {
+  const q = queue({}, { "x-single-active-consumer": true });
+  const first = new TestConsumer("first");
+  const second = new TestConsumer("second");
+  q.addConsumer(first);
+  q.addConsumer(second);
+  q.enqueue(message(1));
+  q.enqueue(message(2));
+  q.removeConsumer(first);
+  q.enqueue(message(3));
+  assert.deepEqual(first.received.map(idOf), [1, 2]);
+  assert.deepEqual(second.received.map(idOf), [3]);
+});
+
+test("x-expires deletes a queue unused for the period, and use resets the clock", () => {
+  let expired = 0;
+  const clock = { nowMs: 0 };
+  const q = queue({ nowMs: () => clock.nowMs, onExpired: () => void expired++ }, { "x-expires": 1000 });
+  clock.nowMs = 900;
+  q.touch(clock.nowMs);
+  q.tick((clock.nowMs = 1800));
+  assert.equal(expired, 0);
+  q.tick((clock.nowMs = 1901));
+  assert.equal(expired, 1);
+});
+
+test("bad arguments get RabbitMQ's 406 texts", () => {
+  assert.throws(() => parseQueueArguments("q", "/", tableFromJs({ "x-message-ttl": "ten" })), /PRECONDITION_FAILED - invalid arg 'x-message-ttl' for queue 'q' in vhost '\/': \{unacceptable_type,longstr\}/);
+  assert.throws(() => parseQueueArguments("q", "/", tableFromJs({ "x-max-priority": 256 })), /max_value_exceeded,256/);
+  assert.throws(() => parseQueueArguments("q", "/", tableFromJs({ "x-expires": 0 })), /value_zero/);
+  assert.throws(() => parseQueueArguments("q", "/", tableFromJs({ "x-overflow": "drop-tail" })), /invalid_overflow/);
 });
