@@ -139,16 +139,17 @@ export class Committer {
     }
     this.waiting.clear();
 
-    const results = new Map<SyncedFile, Promise<Error | null>>();
+    const syncs = new Map<SyncedFile, Promise<Error | null>>();
     for (const entry of batch) {
       if (entry.files instanceof Error) continue;
-      for (const file of entry.files) if (!results.has(file)) results.set(file, file.sync());
+      for (const file of entry.files) if (!syncs.has(file)) syncs.set(file, file.sync());
     }
-    this.filesSynced += results.size;
-    await Promise.all(results.values());
+    this.filesSynced += syncs.size;
+    const outcomes = new Map<SyncedFile, Error | null>();
+    for (const [file, sync] of syncs) outcomes.set(file, await sync);
 
     for (const entry of batch) {
-      const error = entry.files instanceof Error ? entry.files : await firstError(entry.files, results);
+      const error = entry.files instanceof Error ? entry.files : firstError(entry.files, outcomes);
       try {
         if (error) entry.participant.commitFailed(error);
         else entry.participant.commitSucceeded(entry.sequence);
@@ -175,9 +176,9 @@ function takeFiles(participant: CommitParticipant): SyncedFile[] | Error {
   }
 }
 
-async function firstError(files: SyncedFile[], results: Map<SyncedFile, Promise<Error | null>>): Promise<Error | null> {
+function firstError(files: SyncedFile[], outcomes: Map<SyncedFile, Error | null>): Error | null {
   for (const file of files) {
-    const error = await results.get(file)!;
+    const error = outcomes.get(file);
     if (error) return error;
   }
   return null;

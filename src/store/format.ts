@@ -3,12 +3,14 @@
  * (docs/internals/store.md draws them). All integers are little-endian.
  *
  *   segment file  msgs.NNNNNNNNNN   [magic "WRNS" u32][version u32] record*
- *   record                          [payloadBytes u32][crc32 u32] payload
+ *   record                          [payloadBytes u32][payloadCrc u32][headerCrc u32] payload
  *   ack file      acks.NNNNNNNNNN   [record offset u32]*
  *
- * The checksum covers the length field and the payload, so a flipped bit in either is caught.
- * CRC-32 of a zeroed header is not zero, so a zero-filled tail (a file extended but never
- * written, after a power cut) never passes for an empty record.
+ * The header has its own checksum (over its first 8 bytes) so recovery knows whether it can
+ * trust the length: a record whose payload is damaged but whose header is intact is stepped
+ * over and the records after it survive; a damaged header ends the segment there. CRC-32 of
+ * zero bytes is not zero, so a zero-filled tail (a file extended but never written, after a
+ * power cut) never passes for a record.
  */
 import { crc32 } from "../lib/crc32.js";
 import { assert } from "../lib/assert.js";
@@ -17,12 +19,13 @@ import { STORE_RECORD_PAYLOAD_BYTES_MAX } from "../config/limits.js";
 export const SEGMENT_MAGIC = 0x534e5257; // "WRNS" read as a little-endian u32
 export const SEGMENT_FORMAT_VERSION = 1;
 export const SEGMENT_HEADER_BYTES = 8;
-export const RECORD_HEADER_BYTES = 8;
+export const RECORD_HEADER_BYTES = 12;
 export const ACK_ENTRY_BYTES = 4;
 
 /** decodeRecord's answers other than a payload length. */
-export const RECORD_TRUNCATED = -1; // the header or payload runs past the end of the bytes
-export const RECORD_CORRUPT = -2; // the length is over the limit or the checksum does not match
+export const RECORD_TRUNCATED = -1; // the header, or the payload it announces, runs past the end of the bytes
+export const RECORD_BAD_HEADER = -2; // header checksum mismatch, or a length over the limit: the length cannot be trusted
+export const RECORD_BAD_PAYLOAD = -3; // the header is intact (so is the length) but the payload checksum does not match
 
 const SEGMENT_NAME = /^msgs\.(\d{10})$/;
 const ACK_NAME = /^acks\.(\d{10})$/;
@@ -72,40 +75,42 @@ export function payloadBytesOf(parts: readonly Buffer[]): number {
 }
 
 /**
- * The 8-byte header for a record whose payload is `parts` laid end to end. The parts are
- * checksummed where they lie and written with writev after the header, never concatenated.
+ * The header for a record whose payload is `parts` laid end to end. The parts are checksummed
+ * where they lie and written with writev after the header, never concatenated.
  */
 export function encodeRecordHeader(parts: readonly Buffer[], payloadBytes: number): Buffer {
   assert(payloadBytes === payloadBytesOf(parts), "payloadBytes is the sum of the parts");
   assert(payloadBytes <= STORE_RECORD_PAYLOAD_BYTES_MAX, "payload within STORE_RECORD_PAYLOAD_BYTES_MAX");
+  let payloadChecksum = 0;
+  for (const part of parts) payloadChecksum = crc32(part, payloadChecksum);
   const header = Buffer.allocUnsafe(RECORD_HEADER_BYTES);
   header.writeUInt32LE(payloadBytes, 0);
-  let checksum = crc32(header.subarray(0, 4));
-  for (const part of parts) checksum = crc32(part, checksum);
-  header.writeUInt32LE(checksum, 4);
+  header.writeUInt32LE(payloadChecksum, 4);
+  header.writeUInt32LE(crc32(header.subarray(0, 8)), 8);
   return header;
 }
 
 /**
  * Decodes the record at `offset` in `bytes` (which end where the file, or the read, ends).
- * Returns the payload length of a valid record, RECORD_TRUNCATED or RECORD_CORRUPT. The length
- * is checked against the limit and the bytes available before anything is checksummed.
+ * Returns the payload length of a valid record, or RECORD_TRUNCATED, RECORD_BAD_HEADER,
+ * RECORD_BAD_PAYLOAD. The header is verified, and the length checked against the limit and the
+ * bytes available, before the payload is looked at.
  */
 export function decodeRecord(bytes: Buffer, offset: number): number {
   assert(Number.isInteger(offset) && offset >= 0 && offset <= bytes.length, "offset within the bytes");
   if (bytes.length - offset < RECORD_HEADER_BYTES) return RECORD_TRUNCATED;
+  if (crc32(bytes.subarray(offset, offset + 8)) !== bytes.readUInt32LE(offset + 8)) return RECORD_BAD_HEADER;
   const payloadBytes = bytes.readUInt32LE(offset);
-  if (payloadBytes > STORE_RECORD_PAYLOAD_BYTES_MAX) return RECORD_CORRUPT;
+  if (payloadBytes > STORE_RECORD_PAYLOAD_BYTES_MAX) return RECORD_BAD_HEADER;
   const payloadStart = offset + RECORD_HEADER_BYTES;
   if (bytes.length - payloadStart < payloadBytes) return RECORD_TRUNCATED;
-  let checksum = crc32(bytes.subarray(offset, offset + 4));
-  checksum = crc32(bytes.subarray(payloadStart, payloadStart + payloadBytes), checksum);
-  if (checksum !== bytes.readUInt32LE(offset + 4)) return RECORD_CORRUPT;
+  const payloadChecksum = crc32(bytes.subarray(payloadStart, payloadStart + payloadBytes));
+  if (payloadChecksum !== bytes.readUInt32LE(offset + 4)) return RECORD_BAD_PAYLOAD;
   return payloadBytes;
 }
 
-/** The payload length a record header claims, whether or not the record is valid. */
-export function claimedPayloadBytes(bytes: Buffer, offset: number): number {
+/** The payload length of a record whose header decodeRecord found intact (RECORD_BAD_PAYLOAD). */
+export function trustedPayloadBytes(bytes: Buffer, offset: number): number {
   assert(bytes.length - offset >= RECORD_HEADER_BYTES, "a whole record header");
   return bytes.readUInt32LE(offset);
 }

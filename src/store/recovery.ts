@@ -3,9 +3,10 @@
  * docs/internals/store.md, "Recovery"):
  *
  * - Segments are scanned in id order and every record's checksum is verified.
- * - An invalid record whose claimed length lands exactly on a valid record is a damaged payload:
- *   it is skipped (a bit flip must not cost the records after it). Any other invalid record ends
- *   the segment: the file is truncated there. This covers the torn tail a crash leaves.
+ * - A record whose header is intact but whose payload fails its checksum (a bit flip) is skipped
+ *   when more bytes follow it: its length is trusted, so the records after it survive. A record
+ *   with a damaged header, one that runs past the end of the file (the torn tail a crash leaves),
+ *   or a damaged last record ends the segment: the file is truncated there.
  * - Ack entries naming a record of the segment mark it acked; a partial entry at the end is cut
  *   off; entries naming no record (a record that was cut, or garbage) are ignored.
  * - A segment with no live record left (or no record at all) is deleted with its ack file; an
@@ -20,17 +21,17 @@ import { StoreError } from "./errors.js";
 import { readFile } from "./file-io.js";
 import {
   ACK_ENTRY_BYTES,
-  RECORD_CORRUPT,
+  RECORD_BAD_PAYLOAD,
   RECORD_HEADER_BYTES,
   SEGMENT_HEADER_BYTES,
   ackFileName,
   checkSegmentHeader,
-  claimedPayloadBytes,
   decodeAckEntries,
   decodeRecord,
   parseFileName,
   recordBytes,
   segmentFileName,
+  trustedPayloadBytes,
 } from "./format.js";
 import type { SegmentPosition } from "./position.js";
 import { SegmentIndex } from "./segment-index.js";
@@ -85,7 +86,8 @@ export async function recoverDirectory(
       fileSystem.removeFile(join(directory, segmentFileName(segmentId)));
       fileSystem.removeFile(join(directory, ackFileName(segmentId)));
     } else {
-      segments.push(segment);
+      const { index, sizeBytes, ackFileBytes } = segment;
+      segments.push({ segmentId, index, sizeBytes, ackFileBytes });
       for (let ordinal = 0; ordinal < segment.index.count; ordinal++) {
         if (segment.index.isAcked(ordinal)) continue;
         const offsetBytes = segment.index.offsetAt(ordinal);
@@ -120,8 +122,14 @@ function recoverSegment(
       if (fileBytes > 0) log(`${name}: ${fileBytes} bytes, shorter than a segment header; ignored`);
       return { segmentId, index: new SegmentIndex(1), sizeBytes: fileBytes, ackFileBytes: 0, payloadLengths: [] };
     }
-    if (header !== "ok") {
-      throw new StoreError("STORE_CORRUPT", `${join(directory, name)}: ${header} segment header; refusing to guess its format`);
+    if (header === "bad-version") {
+      throw new StoreError("STORE_CORRUPT", `${join(directory, name)}: unknown segment format version; refusing to guess`);
+    }
+    if (header === "bad-magic") {
+      // Zeros here mean the header's page never reached the disk (a power cut before the first
+      // fsync of the file), so nothing in it was ever reported durable; a flipped bit means an old
+      // segment rotted. Either way the records carry their own checksums: keep whatever verifies.
+      log(`${name}: damaged segment header; keeping only records that verify`);
     }
     scan = scanRecords(bytes, name, log);
     if (scan.sizeBytes < fileBytes) {
@@ -155,24 +163,17 @@ function scanRecords(
       offset += recordBytes(payloadBytes);
       continue;
     }
-    if (payloadBytes === RECORD_CORRUPT && followedByValidRecord(bytes, offset)) {
-      const skipped = recordBytes(claimedPayloadBytes(bytes, offset));
-      log(`${name}: record at offset ${offset} fails its checksum but the next record is intact; skipped ${skipped} bytes`);
-      offset += skipped;
-      continue;
+    if (payloadBytes === RECORD_BAD_PAYLOAD) {
+      const next = offset + recordBytes(trustedPayloadBytes(bytes, offset));
+      if (next < bytes.length) {
+        log(`${name}: record at offset ${offset} has a damaged payload; skipped it (${next - offset} bytes)`);
+        offset = next;
+        continue;
+      }
     }
     break;
   }
   return { offsets, payloadLengths, sizeBytes: Math.min(offset, bytes.length) };
-}
-
-/** True when the invalid record at `offset` claims a length that ends exactly where a valid record starts. */
-function followedByValidRecord(bytes: Buffer, offset: number): boolean {
-  if (bytes.length - offset < RECORD_HEADER_BYTES) return false;
-  const claimed = claimedPayloadBytes(bytes, offset);
-  if (claimed > STORE_RECORD_PAYLOAD_BYTES_MAX) return false;
-  const next = offset + recordBytes(claimed);
-  return next < bytes.length && decodeRecord(bytes, next) >= 0;
 }
 
 /** Marks the acked records in `index`; returns the ack file's length in whole entries. */

@@ -1,0 +1,103 @@
+/**
+ * Micro-benchmark of the message store: appends per second of 1 KB records on real files with
+ * real fsync, confirmed durable by group commit, against one fsync per record for contrast.
+ * Run: node --import tsx benchmarks/micro/store.bench.ts [--quick] [name filter]
+ *
+ * Prints, never asserts: absolute figures on shared machines are not stable; compare the cases
+ * of one run. The data goes under os.tmpdir() (set TMPDIR to benchmark another disk).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Committer } from "../../src/store/committer.js";
+import { MessageStore } from "../../src/store/message-store.js";
+
+const quick = process.argv.includes("--quick");
+const durationMs = quick ? 500 : 2_000;
+const filter = process.argv.slice(2).find((argument) => !argument.startsWith("--")) ?? "";
+const RECORD_BYTES = 1024;
+
+// The parts a queue would pass: exchange + routing key, the content header bytes, the body.
+const parts = [Buffer.alloc(40, 1), Buffer.alloc(60, 2), Buffer.alloc(RECORD_BYTES - 100, 3)];
+
+interface Result {
+  name: string;
+  appendsPerSecond: number;
+  fsyncRounds: number;
+  recordsPerRound: number;
+}
+
+async function withStores<T>(count: number, run: (stores: MessageStore[], committer: Committer) => Promise<T>): Promise<T> {
+  const root = mkdtempSync(join(tmpdir(), "warren-store-bench-"));
+  const committer = new Committer();
+  const stores: MessageStore[] = [];
+  try {
+    for (let n = 0; n < count; n++) stores.push((await MessageStore.open({ directory: join(root, `q${n}`), committer })).store);
+    await committer.idle();
+    return await run(stores, committer);
+  } finally {
+    await Promise.all(stores.map((store) => store.close()));
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Keeps up to `window` appends awaiting durability across `storeCount` queues, as publishers with confirms do. */
+function groupCommit(storeCount: number, window: number): () => Promise<Result> {
+  return () =>
+    withStores(storeCount, async (stores, committer) => {
+      const rounds = committer.roundsCompleted;
+      const started = performance.now();
+      let confirmed = 0;
+      let next = 0;
+      while (performance.now() - started < durationMs) {
+        const store = stores[next++ % stores.length]!;
+        const { sequence } = store.append(parts);
+        // Wait for durability only when the window is full, like a publisher out of unconfirmed credit.
+        if (store.writtenSequence - store.durableSequence >= window / stores.length) await store.waitDurable(sequence);
+        else if (next % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(stores.map((store) => store.waitDurable(store.writtenSequence)));
+      for (const store of stores) confirmed += store.durableSequence;
+      const seconds = (performance.now() - started) / 1000;
+      const fsyncRounds = committer.roundsCompleted - rounds;
+      return { name: "", appendsPerSecond: confirmed / seconds, fsyncRounds, recordsPerRound: confirmed / Math.max(1, fsyncRounds) };
+    });
+}
+
+/** Appends one record and waits for its fsync before the next: what a store without group commit gives. */
+async function fsyncPerRecord(): Promise<Result> {
+  return withStores(1, async ([store], committer) => {
+    const rounds = committer.roundsCompleted;
+    const started = performance.now();
+    let count = 0;
+    while (performance.now() - started < durationMs) {
+      await store!.waitDurable(store!.append(parts).sequence);
+      count += 1;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const fsyncRounds = committer.roundsCompleted - rounds;
+    return { name: "", appendsPerSecond: count / seconds, fsyncRounds, recordsPerRound: count / Math.max(1, fsyncRounds) };
+  });
+}
+
+const cases: Array<[string, () => Promise<Result>]> = [
+  ["group commit, 1 queue, window 1000", groupCommit(1, 1000)],
+  ["group commit, 1 queue, window 100", groupCommit(1, 100)],
+  ["group commit, 10 queues, one committer, window 1000", groupCommit(10, 1000)],
+  ["one fsync per record", fsyncPerRecord],
+];
+
+const results: Result[] = [];
+for (const [name, run] of cases) {
+  if (!name.includes(filter)) continue;
+  results.push({ ...(await run()), name });
+}
+console.log(`1 KB records, ${durationMs} ms per case, data in ${tmpdir()}`);
+console.table(
+  results.map((result) => ({
+    case: result.name,
+    "durable appends/s": Math.round(result.appendsPerSecond),
+    "fsync rounds": result.fsyncRounds,
+    "records per round": Math.round(result.recordsPerRound),
+  })),
+);
