@@ -212,7 +212,6 @@ export class Vhost {
    */
   route(exchange: Exchange, input: RoutingInput, out: Set<QueueHandle>): Set<QueueHandle> {
     const destinations = this.scratch;
-    destinations.clear();
     this.routeOne(exchange, input, destinations);
     let visited: Set<Exchange> | undefined;
     for (const destination of destinations) {
@@ -226,7 +225,8 @@ export class Vhost {
       visited.add(next);
       this.routeOne(next, input, destinations); // a Set iterates over what is added during iteration
     }
-    destinations.clear();
+    // V8's Set#clear allocates a fresh table: skip it when there is nothing to clear.
+    if (destinations.size !== 0) destinations.clear();
     return out;
   }
 

@@ -4,6 +4,7 @@
  * prepared array, so a route call allocates nothing beyond what `out` itself grows by.
  */
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
+import { assert } from "../../lib/assert.js";
 import { BindingSet, DestinationList } from "./binding-set.js";
 
 export class DirectExchangeType implements ExchangeType {
@@ -49,7 +50,7 @@ export class DirectExchangeType implements ExchangeType {
 
   #forget(binding: Binding): void {
     const route = this.#routes.get(binding.routingKey);
-    if (route === undefined) return;
+    assert(route !== undefined, "every stored direct binding has a route entry for its key");
     route.remove(binding.destination);
     if (route.isEmpty) this.#routes.delete(binding.routingKey);
   }
