@@ -1,0 +1,275 @@
+/**
+ * One MQTT network connection: the parser, the packet dispatch, keep-alive, and closing with
+ * the right reason. The session it carries may outlive it (session.ts).
+ *
+ * Closing follows MQTT 5 §4.13: a protocol breach before CONNACK is answered with a CONNACK
+ * reason code (a 3.1.1 return code for older clients), after it with a DISCONNECT reason code
+ * (MQTT 5 only; 3.1.1 has no server DISCONNECT), then the socket is closed. The will is sent
+ * unless the client ended with a normal DISCONNECT [MQTT-3.14.4-3].
+ */
+import type { Socket } from "node:net";
+import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
+import type { User } from "../../auth/users.js";
+import type { Vhost } from "../../broker/vhost.js";
+import { HANDSHAKE_TIMEOUT_MS, MQTT_KEEP_ALIVE_GRACE_FACTOR, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import { BrokerError } from "../../errors/registry.js";
+import type { MqttContext } from "./context.js";
+import { PacketParser, type PacketSink } from "./packet-parser.js";
+import { PacketType, checkEmpty, decodeAck, decodeConnect, decodeDisconnect, decodeSubscribe, decodeUnsubscribe, type ProtocolLevel, type Will } from "./packets.js";
+import { PINGRESP, encodeConnack, encodeDisconnect, encodeSuback, encodeUnsuback } from "./packet-writer.js";
+import { MqttProtocolError, ReasonCode, connectReturnCodeV3, malformed, protocolError, reasonCodeOf } from "./reason-codes.js";
+import { acceptConnect } from "./connect.js";
+import { InboundPublisher } from "./publish.js";
+import { subscribe, unsubscribe } from "./subscribe.js";
+import type { Session, SessionConnection } from "./session.js";
+
+type State = "awaiting-connect" | "connected" | "closed";
+
+export class MqttConnection implements BrokerConnection, PacketSink, SessionConnection {
+  readonly id: number;
+  private readonly broker: Broker;
+  private readonly context: MqttContext;
+  private readonly socket: Socket;
+  private readonly parser: PacketParser;
+  private readonly connectedAtMs: number;
+  private state: State = "awaiting-connect";
+  protocolLevel: ProtocolLevel = 4;
+  private sessionValue: Session | undefined;
+  private userValue: User | undefined;
+  private vhostValue: Vhost | undefined;
+  private publisher: InboundPublisher | undefined;
+  private will: Will | undefined;
+  private keepAliveSeconds = 0;
+  private lastReceivedMs: number;
+  clientReceiveMaximum = 0;
+  clientMaxPacketSizeBytes = 0;
+  private corked = false;
+  private receivedBytes = 0;
+  private sentBytes = 0;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
+
+  constructor(context: MqttContext, socket: Socket) {
+    this.context = context;
+    this.broker = context.broker;
+    this.socket = socket;
+    this.id = this.broker.allocateConnectionId();
+    this.connectedAtMs = this.lastReceivedMs = Date.now();
+    this.parser = new PacketParser(this, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("drain", () => this.sessionValue?.resume());
+    socket.on("error", () => undefined); // 'close' follows; a reset peer is not our error
+    socket.on("close", () => this.close(true));
+    this.broker.attach(this);
+  }
+
+  get session(): Session {
+    return this.sessionValue as Session;
+  }
+
+  get user(): User {
+    return this.userValue as User;
+  }
+
+  get vhost(): Vhost {
+    return this.vhostValue as Vhost;
+  }
+
+  get outputBlocked(): boolean {
+    return this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH;
+  }
+
+  send(packet: Buffer): void {
+    if (this.state === "closed") return;
+    if (!this.corked) {
+      // Writes of one event-loop turn leave in one writev.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.sentBytes += packet.length;
+    this.socket.write(packet);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReceivedMs = Date.now(); // once per chunk, not per packet: the precise clock is affordable
+    this.receivedBytes += chunk.length;
+    try {
+      this.parser.feed(chunk);
+    } catch (error) {
+      this.fail(error);
+    }
+    this.sessionValue?.resume();
+  }
+
+  onPacket(type: number, flags: number, body: Buffer, owned: boolean): void {
+    if (this.state === "awaiting-connect") {
+      if (type !== PacketType.CONNECT) throw protocolError("the first packet must be CONNECT"); // [MQTT-3.1.0-1]
+      return this.onConnect(flags, body);
+    }
+    const level = this.protocolLevel;
+    switch (type) {
+      case PacketType.PUBLISH:
+        return (this.publisher as InboundPublisher).onPublish(flags, body, owned);
+      case PacketType.PUBACK:
+        return this.session.onPuback(decodeAck(type, flags, body, level).packetId);
+      case PacketType.PUBREC: {
+        const ack = decodeAck(type, flags, body, level);
+        return this.session.onPubrec(ack.packetId, ack.reasonCode);
+      }
+      case PacketType.PUBREL:
+        return (this.publisher as InboundPublisher).onPubrel(decodeAck(type, flags, body, level).packetId);
+      case PacketType.PUBCOMP:
+        return this.session.onPubcomp(decodeAck(type, flags, body, level).packetId);
+      case PacketType.SUBSCRIBE: {
+        const packet = decodeSubscribe(flags, body, level);
+        if (packet.subscriptionIdentifier !== undefined && packet.subscriptionIdentifier > 268_435_455) throw malformed("subscription identifier too large");
+        return this.send(encodeSuback(packet.packetId, subscribe(this.context, this.session, packet, level), level));
+      }
+      case PacketType.UNSUBSCRIBE: {
+        const packet = decodeUnsubscribe(flags, body, level);
+        return this.send(encodeUnsuback(packet.packetId, unsubscribe(this.context, this.session, packet.filters), level));
+      }
+      case PacketType.PINGREQ:
+        checkEmpty("PINGREQ", flags, body);
+        return this.send(PINGRESP);
+      case PacketType.DISCONNECT:
+        return this.onDisconnect(flags, body);
+      case PacketType.CONNECT:
+        throw protocolError("second CONNECT"); // [MQTT-3.1.0-2]
+      default:
+        // AUTH is for enhanced authentication, which CONNECT refused; everything else is not a client packet.
+        throw level === 5 && type === PacketType.AUTH ? protocolError("AUTH without enhanced authentication") : malformed(`packet type ${type} from a client`);
+    }
+  }
+
+  private onConnect(flags: number, body: Buffer): void {
+    // Until CONNECT is decoded, guess the level from the body so a refusal is answered in kind.
+    this.protocolLevel = body.length >= 7 && body[6] === 5 ? 5 : 4;
+    const packet = decodeConnect(flags, body);
+    this.protocolLevel = packet.protocolLevel;
+    const accepted = acceptConnect(this.context, packet, this.socket.remoteAddress ?? "");
+    this.state = "connected";
+    this.sessionValue = accepted.session;
+    this.userValue = accepted.user;
+    this.vhostValue = accepted.vhost;
+    this.clientReceiveMaximum = accepted.clientReceiveMaximum;
+    this.clientMaxPacketSizeBytes = accepted.clientMaxPacketSizeBytes;
+    this.keepAliveSeconds = packet.keepAliveSeconds;
+    this.will = packet.will;
+    this.publisher = new InboundPublisher(this.context, this);
+    this.parser.maxPacketSizeBytes = this.context.options.maxPacketSizeBytes;
+    this.send(encodeConnack(packet.protocolLevel, accepted.sessionPresent, ReasonCode.SUCCESS, accepted.connackProperties));
+    accepted.session.attach(this); // after CONNACK: unfinished deliveries are re-sent now [MQTT-4.4.0-1]
+  }
+
+  private onDisconnect(flags: number, body: Buffer): void {
+    const packet = decodeDisconnect(flags, body, this.protocolLevel);
+    const expiry = packet.properties.sessionExpiryIntervalSeconds;
+    if (expiry !== undefined) {
+      // A session that ends with its connection cannot be made persistent at DISCONNECT [MQTT-3.14.2-2].
+      if (this.session.expiryIntervalSeconds === 0 && expiry > 0) throw protocolError("session expiry set at DISCONNECT after 0 at CONNECT");
+      this.session.expiryIntervalSeconds = Math.min(expiry, this.context.options.maxSessionExpirySeconds);
+    }
+    // Reason 0x04 asks for the will to be sent anyway (MQTT 5 §3.14.2.1).
+    if (packet.reasonCode !== ReasonCode.DISCONNECT_WITH_WILL) this.will = undefined;
+    this.close(packet.reasonCode !== ReasonCode.SUCCESS);
+  }
+
+  /** A protocol breach or a refused CONNECT: tell the client why if its protocol can, then close. */
+  private fail(error: unknown): void {
+    if (this.state === "closed") return;
+    if (!(error instanceof MqttProtocolError) && !(error instanceof BrokerError)) {
+      this.broker.logger.error({ err: error }, "MQTT connection failed");
+    } else {
+      this.broker.logger.debug(`MQTT connection ${this.id} closed: ${(error as Error).message}`);
+    }
+    const reasonCode = reasonCodeOf(error);
+    if (this.state === "awaiting-connect") {
+      const v3Code = connectReturnCodeV3(reasonCode);
+      // Only a recognised CONNECT gets a CONNACK; 3.1.1 has no code for malformed packets.
+      if (this.protocolLevel === 5 || reasonCode !== ReasonCode.MALFORMED_PACKET && reasonCode !== ReasonCode.PROTOCOL_ERROR) {
+        this.send(encodeConnack(this.protocolLevel, false, this.protocolLevel === 5 ? reasonCode : v3Code));
+      }
+    } else if (this.protocolLevel === 5) {
+      this.send(encodeDisconnect(reasonCode));
+    }
+    this.parser.stopped = true;
+    this.close(true);
+  }
+
+  /** Ends the connection; `abrupt` (no normal DISCONNECT) sends the will. */
+  private close(abrupt: boolean): void {
+    if (this.state === "closed") return;
+    const wasConnected = this.state === "connected";
+    this.state = "closed";
+    this.parser.stopped = true;
+    this.broker.detach(this);
+    this.socket.end();
+    this.socket.destroySoon();
+    if (!wasConnected) return;
+    const session = this.session;
+    if (session.connection !== this) return; // taken over: the session has moved on
+    const nowMs = Date.now();
+    session.detach(nowMs);
+    if (abrupt && this.will !== undefined) this.context.scheduleWill(session, this.will, nowMs);
+    if (session.expiryIntervalSeconds === 0) this.context.endSession(session);
+  }
+
+  takeOver(): void {
+    if (this.protocolLevel === 5) this.send(encodeDisconnect(ReasonCode.SESSION_TAKEN_OVER));
+    this.uncork();
+    this.close(true);
+  }
+
+  // ---- BrokerConnection ----------------------------------------------------------------------
+
+  tick(nowMs: number): void {
+    if (this.state === "awaiting-connect" && nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) {
+      this.close(true);
+      return;
+    }
+    // A client silent for one and a half keep-alive periods is gone [MQTT-3.1.2-24].
+    if (this.state === "connected" && this.keepAliveSeconds > 0 && nowMs - this.lastReceivedMs > this.keepAliveSeconds * 1000 * MQTT_KEEP_ALIVE_GRACE_FACTOR) {
+      this.fail(new MqttProtocolError(ReasonCode.KEEP_ALIVE_TIMEOUT, "keep-alive timeout"));
+    }
+  }
+
+  shutdown(_reason: string): void {
+    if (this.state === "connected" && this.protocolLevel === 5) this.send(encodeDisconnect(ReasonCode.SERVER_SHUTTING_DOWN));
+    this.will = undefined; // the broker going away is not the client's failure
+    this.close(false);
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+    this.close(true);
+  }
+
+  info(): ConnectionInfo {
+    const socket = this.socket;
+    return {
+      id: this.id,
+      name: `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`,
+      protocol: this.protocolLevel === 5 ? "MQTT 5.0" : this.protocolLevel === 4 ? "MQTT 3.1.1" : "MQTT 3.1", // as RabbitMQ lists them
+      user: this.userValue?.name,
+      vhost: this.vhostValue?.name,
+      host: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+      peerHost: socket.remoteAddress ?? "",
+      peerPort: socket.remotePort ?? 0,
+      state: this.state === "connected" ? "running" : this.state === "closed" ? "closed" : "starting",
+      connectedAtMs: this.connectedAtMs,
+      frameMaxBytes: this.parser.maxPacketSizeBytes,
+      channelMax: 0,
+      heartbeatSeconds: this.keepAliveSeconds,
+      receivedBytes: this.receivedBytes,
+      sentBytes: this.sentBytes,
+      clientProperties: { client_id: this.sessionValue?.clientId },
+      channels: [],
+    };
+  }
+}

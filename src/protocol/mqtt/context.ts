@@ -1,0 +1,190 @@
+/**
+ * What every MQTT connection of one broker shares: the sessions by client id (per vhost, as
+ * RabbitMQ registers them), the retained messages, shared subscription groups, and wills
+ * waiting for their delay. One coarse timer per broker expires detached sessions and sends
+ * delayed wills (STYLE.md practice 10), instead of a timer per session.
+ */
+import type { Broker } from "../../broker/broker.js";
+import type { Vhost } from "../../broker/vhost.js";
+import type { User } from "../../auth/users.js";
+import type { QueueHandle } from "../../queue/queue-type.js";
+import { EMPTY_TABLE } from "../../broker/message/field-table.js";
+import { checkPermitted } from "../../auth/permissions.js";
+import { checkTopicPermitted } from "../../auth/topic-permissions.js";
+import { RetainedStore } from "./retained-store.js";
+import { MqttMessage } from "./message-mapping.js";
+import { topicToRoutingKey } from "./topic.js";
+import { resolveMqttOptions, type MqttOptions, type ResolvedMqttOptions } from "./options.js";
+import type { Session } from "./session.js";
+import type { Will } from "./packets.js";
+
+/** Detached sessions and delayed wills are checked this often; both are given in whole seconds. */
+const SWEEP_INTERVAL_MS = 1_000;
+
+interface PendingWill {
+  readonly will: Will;
+  readonly vhost: Vhost;
+  readonly user: User;
+  readonly publisher: Session;
+  readonly dueAtMs: number;
+}
+
+const contexts = new WeakMap<Broker, Promise<MqttContext>>();
+
+export class MqttContext {
+  readonly broker: Broker;
+  readonly options: ResolvedMqttOptions;
+  readonly retained: RetainedStore;
+  readonly sessions = new Map<string, Session>();
+  private readonly sharedMembers = new Map<QueueHandle, Set<Session>>();
+  private readonly pendingWills = new Map<string, PendingWill>();
+  private readonly routed = new Set<QueueHandle>();
+  private timer: NodeJS.Timeout | undefined;
+  private listenerCount = 0;
+
+  private constructor(broker: Broker, options: ResolvedMqttOptions, retained: RetainedStore) {
+    this.broker = broker;
+    this.options = options;
+    this.retained = retained;
+  }
+
+  /** The broker's MQTT context; the first listener's options set it up. */
+  static async acquire(broker: Broker, options: MqttOptions | undefined): Promise<MqttContext> {
+    let pending = contexts.get(broker);
+    if (pending === undefined) {
+      const resolved = resolveMqttOptions(broker, options);
+      pending = RetainedStore.open(broker.config.dataDir, broker.logger).then((retained) => new MqttContext(broker, resolved, retained));
+      contexts.set(broker, pending);
+      pending.catch(() => contexts.delete(broker));
+    }
+    const context = await pending;
+    if (context.listenerCount++ === 0) {
+      context.timer = setInterval(() => context.sweep(Date.now()), SWEEP_INTERVAL_MS);
+      context.timer.unref();
+    }
+    return context;
+  }
+
+  /** A listener closed; the last one stops the timer and waits for retained writes. */
+  async release(): Promise<void> {
+    if (--this.listenerCount > 0) return;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.retained.flush();
+  }
+
+  sessionKey(vhost: string, clientId: string): string {
+    return `${vhost}\u0000${clientId}`;
+  }
+
+  /** Routes a message through the MQTT exchange; returns how many queues it reached. */
+  route(vhost: Vhost, message: MqttMessage): number {
+    const exchange = vhost.exchanges.get(this.options.exchange);
+    if (exchange === undefined) return 0;
+    const queues = this.routed;
+    vhost.route(exchange, message, queues);
+    const count = queues.size;
+    for (const queue of queues) queue.enqueue(message);
+    queues.clear();
+    return count;
+  }
+
+  // ---- sessions ------------------------------------------------------------------------------
+
+  /** Ends a session: queues deleted, shared groups left, a will waiting for the session's end sent now. */
+  endSession(session: Session): void {
+    if (session.ended) return;
+    session.end();
+    if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+    const will = this.pendingWills.get(session.key);
+    if (will !== undefined && will.publisher === session) this.sendWill(session.key, will); // [MQTT-3.1.3-9]
+    for (const queue of [...session.queues()]) {
+      const members = this.sharedMembers.get(queue);
+      if (members !== undefined) this.leaveShared(session, queue);
+      else session.vhost.deleteQueue(queue);
+    }
+  }
+
+  /** The queue of a shared subscription group (MQTT 5 §4.8.2), declared by its first member. */
+  sharedQueue(session: Session, shareName: string, bindingKey: string): QueueHandle {
+    const name = `mqtt-shared-${shareName}-${bindingKey}`;
+    let queue = session.vhost.queues.get(name);
+    if (queue === undefined || !this.sharedMembers.has(queue)) {
+      checkPermitted(session.user, session.vhost.name, "configure", "queue", name);
+      if (queue !== undefined) session.vhost.deleteQueue(queue); // left over from a group that no longer exists
+      queue = session.vhost.declareQueue(name, { durable: true, exclusiveOwner: undefined, autoDelete: false, arguments: EMPTY_TABLE }, this).queue;
+      this.sharedMembers.set(queue, new Set());
+    }
+    (this.sharedMembers.get(queue) as Set<Session>).add(session);
+    return queue;
+  }
+
+  isShared(queue: QueueHandle): boolean {
+    return this.sharedMembers.has(queue);
+  }
+
+  /** A member left its group; the group's queue goes with its last member. */
+  leaveShared(session: Session, queue: QueueHandle): void {
+    session.dropConsumer(queue);
+    const members = this.sharedMembers.get(queue);
+    if (members === undefined) return;
+    members.delete(session);
+    if (members.size > 0) return;
+    this.sharedMembers.delete(queue);
+    session.vhost.deleteQueue(queue);
+  }
+
+  // ---- wills ---------------------------------------------------------------------------------
+
+  /** The connection ended without DISCONNECT: the will goes now, or after its delay (MQTT 5 §3.1.3.2.2). */
+  scheduleWill(session: Session, will: Will, nowMs: number): void {
+    const delaySeconds = will.properties.willDelayIntervalSeconds ?? 0;
+    const pending = { will, vhost: session.vhost, user: session.user, publisher: session, dueAtMs: nowMs + delaySeconds * 1000 };
+    if (delaySeconds === 0 || session.expiryIntervalSeconds === 0) this.sendWill(session.key, pending);
+    else this.pendingWills.set(session.key, pending);
+  }
+
+  /** A new connection took the session back before the delay passed: no will [MQTT-3.1.3-9]. */
+  cancelWill(sessionKey: string): void {
+    this.pendingWills.delete(sessionKey);
+  }
+
+  private sendWill(sessionKey: string, pending: PendingWill): void {
+    this.pendingWills.delete(sessionKey);
+    const { will, vhost, user } = pending;
+    try {
+      // Permissions can change while a will waits: check them when it is sent, as RabbitMQ does.
+      checkPermitted(user, vhost.name, "write", "exchange", this.options.exchange);
+      checkTopicPermitted(user, vhost.name, this.options.exchange, "write", topicToRoutingKey(will.topic), { clientId: pending.publisher.clientId });
+    } catch {
+      this.broker.logger.warn(`will of MQTT client on '${will.topic}' dropped: no write permission on '${this.options.exchange}'`);
+      return;
+    }
+    const expirySeconds = will.properties.messageExpiryIntervalSeconds;
+    const { willDelayIntervalSeconds: _delay, ...properties } = will.properties;
+    const message = new MqttMessage(this.options.exchange, {
+      topic: will.topic,
+      qos: will.qos,
+      retain: will.retain,
+      mqttProperties: properties,
+      expiresAtMs: expirySeconds === undefined ? 0 : Date.now() + expirySeconds * 1000,
+      publisher: pending.publisher,
+      payload: will.payload,
+    });
+    if (will.retain) {
+      const record = { vhost: vhost.name, topic: will.topic, qos: will.qos, expiresAtMs: message.expiresAtMs, properties, payload: will.payload };
+      this.retained.set(vhost.name, will.topic, record).catch(() => undefined);
+    }
+    this.route(vhost, message);
+  }
+
+  // ---- the timer -----------------------------------------------------------------------------
+
+  sweep(nowMs: number): void {
+    for (const [key, pending] of this.pendingWills) if (pending.dueAtMs <= nowMs) this.sendWill(key, pending);
+    for (const session of [...this.sessions.values()]) {
+      if (session.connection !== undefined) continue;
+      if (nowMs - session.detachedAtMs >= session.expiryIntervalSeconds * 1000) this.endSession(session);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The MQTT adapter's public surface: the listener and its options. */
+export { listenMqtt, type MqttListening, type MqttOptions } from "./listener.js";

@@ -1,0 +1,44 @@
+/**
+ * The MQTT listener's settings, named after RabbitMQ's `mqtt.*` keys in rabbitmq.conf, with
+ * RabbitMQ's defaults where the meaning is the same.
+ */
+import type { Broker } from "../../broker/broker.js";
+import {
+  MQTT_PACKET_SIZE_BYTES_DEFAULT,
+  MQTT_PACKET_SIZE_BYTES_LIMIT,
+  MQTT_SESSION_EXPIRY_SECONDS_MAX,
+} from "../../config/limits.js";
+
+export interface MqttOptions {
+  /** `mqtt.vhost`: the vhost for user names without a `vhost:` prefix (default: the broker's default vhost). */
+  vhost?: string;
+  /** `mqtt.exchange`: the topic exchange publishes go to and subscriptions bind to. */
+  exchange?: string;
+  /** `mqtt.allow_anonymous`: clients without credentials log in as the default user (RabbitMQ: true). */
+  allowAnonymous?: boolean;
+  /** `mqtt.default_user` / `mqtt.default_pass` (RabbitMQ: guest / guest; here the broker's default user). */
+  defaultUser?: string;
+  defaultPass?: string;
+  /** `mqtt.max_packet_size_authenticated`: the largest packet accepted after CONNECT, fixed header included. */
+  maxPacketSizeBytes?: number;
+  /** `mqtt.max_session_expiry_interval_seconds`: the longest a disconnected session is kept. */
+  maxSessionExpirySeconds?: number;
+}
+
+export type ResolvedMqttOptions = Required<MqttOptions>;
+
+export function resolveMqttOptions(broker: Broker, options: MqttOptions = {}): ResolvedMqttOptions {
+  const maxPacketSizeBytes = options.maxPacketSizeBytes ?? MQTT_PACKET_SIZE_BYTES_DEFAULT;
+  if (!Number.isInteger(maxPacketSizeBytes) || maxPacketSizeBytes < 64 || maxPacketSizeBytes > MQTT_PACKET_SIZE_BYTES_LIMIT) {
+    throw new RangeError(`mqtt max packet size must be an integer from 64 to ${MQTT_PACKET_SIZE_BYTES_LIMIT} bytes`);
+  }
+  return {
+    vhost: options.vhost ?? broker.config.defaultVhost,
+    exchange: options.exchange ?? "amq.topic",
+    allowAnonymous: options.allowAnonymous ?? true,
+    defaultUser: options.defaultUser ?? broker.config.defaultUser,
+    defaultPass: options.defaultPass ?? broker.config.defaultPass,
+    maxPacketSizeBytes,
+    maxSessionExpirySeconds: options.maxSessionExpirySeconds ?? MQTT_SESSION_EXPIRY_SECONDS_MAX,
+  };
+}

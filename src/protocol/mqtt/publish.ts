@@ -1,0 +1,169 @@
+/**
+ * Inbound PUBLISH and PUBREL (MQTT 3.1.1 §3.3-3.7, MQTT 5 §3.3-3.7, §4.3).
+ *
+ * QoS 2 is exactly-once inside the broker (§4.3.3, method B): the first PUBLISH with a packet
+ * id is routed at once and its id remembered in the session; a re-sent PUBLISH with the same id
+ * (DUP, perhaps on a new connection of a persistent session) is only acknowledged again, until
+ * PUBREL frees the id. RabbitMQ downgrades QoS 2 to 1 and so may duplicate.
+ *
+ * Acknowledgements go out in the order of the packets they answer [MQTT-4.6.0-2, -3, -4], even
+ * when one of them waits for a retained message to reach the disk.
+ */
+import { checkPermitted } from "../../auth/permissions.js";
+import { checkTopicPermitted } from "../../auth/topic-permissions.js";
+import type { Vhost } from "../../broker/vhost.js";
+import type { User } from "../../auth/users.js";
+import { MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
+import { Deque } from "../../lib/deque.js";
+import type { MqttContext } from "./context.js";
+import type { Session } from "./session.js";
+import { MqttMessage } from "./message-mapping.js";
+import { PacketType, decodePublish, type ProtocolLevel } from "./packets.js";
+import { encodeAck } from "./packet-writer.js";
+import { MqttProtocolError, ReasonCode } from "./reason-codes.js";
+import { checkTopicName, topicToRoutingKey } from "./topic.js";
+import type { MqttProperties } from "./properties.js";
+import { isUtf8 } from "node:buffer";
+
+export interface PublishingConnection {
+  readonly protocolLevel: ProtocolLevel;
+  readonly session: Session;
+  readonly user: User;
+  readonly vhost: Vhost;
+  send(packet: Buffer): void;
+}
+
+/** Payloads below this are copied out of the socket chunk: a copy costs less than keeping a 64 KiB chunk alive. */
+const PAYLOAD_COPY_BYTES_MAX = 4_096;
+
+function withoutAlias(properties: MqttProperties): MqttProperties {
+  const { topicAlias: _alias, ...rest } = properties;
+  return rest;
+}
+
+interface PendingAck {
+  packet: Buffer;
+  ready: boolean;
+}
+
+export class InboundPublisher {
+  private readonly context: MqttContext;
+  private readonly connection: PublishingConnection;
+  private readonly aliases = new Map<number, string>();
+  private lastTopic = "";
+  private lastTopicBytes = Buffer.alloc(0);
+  private lastRoutingKey = "";
+  private permitted = false;
+  /** Acks held behind one that waits for the disk; empty almost always. */
+  private readonly pendingAcks = new Deque<PendingAck>();
+
+  constructor(context: MqttContext, connection: PublishingConnection) {
+    this.context = context;
+    this.connection = connection;
+  }
+
+  onPublish(flags: number, body: Buffer, owned: boolean): void {
+    const connection = this.connection;
+    const level = connection.protocolLevel;
+    const packet = decodePublish(flags, body, level);
+    const topic = this.resolveTopic(packet.topic, packet.properties.topicAlias);
+    if (!this.permitted) {
+      checkPermitted(connection.user, connection.vhost.name, "write", "exchange", this.context.options.exchange);
+      this.permitted = true;
+    }
+    const session = connection.session;
+    if (packet.qos === 2 && session.inboundQos2.has(packet.packetId)) {
+      this.ack(PacketType.PUBREC, packet.packetId, ReasonCode.SUCCESS, undefined); // a re-sent PUBLISH: routed already
+      return;
+    }
+    const properties = packet.properties;
+    if (properties.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
+      throw new MqttProtocolError(ReasonCode.PAYLOAD_FORMAT_INVALID, "payload is not UTF-8 as its format indicator says");
+    }
+    // The alias is this connection's business, never forwarded (MQTT 5 §3.3.2.3.4).
+    const forwarded = properties.topicAlias === undefined ? properties : withoutAlias(properties);
+    const payload = owned || packet.payload.length > PAYLOAD_COPY_BYTES_MAX ? packet.payload : Buffer.from(packet.payload);
+    const expirySeconds = properties.messageExpiryIntervalSeconds;
+    const message = new MqttMessage(this.context.options.exchange, {
+      topic,
+      topicBytes: this.lastTopicBytes,
+      routingKey: this.lastRoutingKey,
+      qos: packet.qos,
+      retain: packet.retain,
+      mqttProperties: forwarded,
+      expiresAtMs: expirySeconds === undefined ? 0 : Date.now() + expirySeconds * 1000,
+      publisher: session,
+      payload,
+    });
+    let durable: Promise<void> | undefined;
+    if (packet.retain) durable = this.retain(message);
+    const queueCount = this.context.route(connection.vhost, message);
+    if (packet.qos === 0) return;
+    if (packet.qos === 2) session.inboundQos2.add(packet.packetId);
+    // MQTT 5 tells a publisher that nobody was listening (0x10), as RabbitMQ does.
+    const reasonCode = queueCount === 0 && level === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
+    this.ack(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.packetId, reasonCode, durable);
+  }
+
+  /** PUBREL: the QoS 2 packet id is free again; PUBCOMP confirms [MQTT-4.3.3-11]. */
+  onPubrel(packetId: number): void {
+    const known = this.connection.session.inboundQos2.delete(packetId);
+    const reasonCode = known || this.connection.protocolLevel !== 5 ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
+    this.ack(PacketType.PUBCOMP, packetId, reasonCode, undefined);
+  }
+
+  /** Topic Alias (MQTT 5 §3.3.2.3.4): a topic sets an alias, an empty topic uses it. */
+  private resolveTopic(topic: string, alias: number | undefined): string {
+    if (alias !== undefined) {
+      if (alias === 0 || alias > MQTT_TOPIC_ALIAS_MAXIMUM) throw new MqttProtocolError(ReasonCode.TOPIC_ALIAS_INVALID, `topic alias ${alias}`); // [MQTT-3.3.2-8, -9]
+      if (topic.length === 0) {
+        const known = this.aliases.get(alias);
+        if (known === undefined) throw new MqttProtocolError(ReasonCode.PROTOCOL_ERROR, `unknown topic alias ${alias}`);
+        topic = known;
+      } else {
+        this.aliases.set(alias, topic);
+      }
+    }
+    if (topic !== this.lastTopic) {
+      checkTopicName(topic);
+      const routingKey = topicToRoutingKey(topic);
+      // RabbitMQ's topic permissions: write on the routing key, checked once per new topic.
+      const { user, vhost, session } = this.connection;
+      checkTopicPermitted(user, vhost.name, this.context.options.exchange, "write", routingKey, { clientId: session.clientId });
+      this.lastTopic = topic;
+      this.lastTopicBytes = Buffer.from(topic);
+      this.lastRoutingKey = routingKey;
+    }
+    return topic;
+  }
+
+  private retain(message: MqttMessage): Promise<void> {
+    const vhost = this.connection.vhost.name;
+    const record = { vhost, topic: message.topic, qos: message.qos, expiresAtMs: message.expiresAtMs, properties: message.mqttProperties, payload: message.body };
+    return this.context.retained.set(vhost, message.topic, record);
+  }
+
+  private ack(type: number, packetId: number, reasonCode: number, durable: Promise<void> | undefined): void {
+    const packet = encodeAck(type, packetId, reasonCode, this.connection.protocolLevel);
+    if (durable === undefined && this.pendingAcks.length === 0) {
+      this.connection.send(packet);
+      return;
+    }
+    const pending: PendingAck = { packet, ready: durable === undefined };
+    this.pendingAcks.push(pending);
+    if (durable !== undefined) {
+      // A failed write is logged by the store; the message was routed, so the ack still goes.
+      const release = (): void => {
+        pending.ready = true;
+        this.flushAcks();
+      };
+      durable.then(release, release);
+    }
+  }
+
+  private flushAcks(): void {
+    while (this.pendingAcks.length > 0 && (this.pendingAcks.peekFirst() as PendingAck).ready) {
+      this.connection.send((this.pendingAcks.shift() as PendingAck).packet);
+    }
+  }
+}
