@@ -1,0 +1,95 @@
+/**
+ * `startNode()`: a whole node in-process — broker, AMQP listeners, management API, metrics
+ * and the control port — which `startBroker()` and `warren-server` are meant to use. Every
+ * port may be 0 (a free one is picked), so test suites can run many nodes side by side.
+ */
+import { randomBytes } from "node:crypto";
+import { defaultConfig, type BrokerConfig } from "../config/config.js";
+import { loadConfig } from "../config/warren-conf.js";
+import { createLogger } from "../io/logger.js";
+import { WarrenNode } from "./node.js";
+import { startControlServer, type ControlServer } from "./control-server.js";
+import { resolveCookie } from "./cookie.js";
+import { nodeMethods } from "./rpc.js";
+import type { Broker } from "../broker/broker.js";
+
+export { WarrenNode } from "./node.js";
+
+export interface NodeOptions extends Partial<BrokerConfig> {
+  /** Read warren.conf and WARREN_* / RABBITMQ_* variables (default: false when embedded). */
+  useEnvironment?: boolean;
+  /** The shared secret for the control port; by default WARREN_COOKIE or the cookie file (server), or a random one (embedded). */
+  cookie?: string;
+  enableManagement?: boolean;
+  enableMetrics?: boolean;
+  enableControl?: boolean;
+  /** Called when warrenctl asks the node to stop (the server exits the process then). */
+  onStopRequested?: () => void;
+}
+
+export interface RunningNode {
+  readonly node: WarrenNode;
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  readonly broker: Broker;
+  readonly managementPort: number | undefined;
+  readonly metricsPort: number | undefined;
+  readonly controlPort: number | undefined;
+  readonly cookie: string;
+  stop(): Promise<void>;
+}
+
+export async function startNode(options: NodeOptions = {}): Promise<RunningNode> {
+  const { useEnvironment = false, cookie: cookieOption, enableManagement = true, enableMetrics = true, enableControl = true, onStopRequested, ...overrides } = options;
+  let config: BrokerConfig;
+  if (useEnvironment) config = loadConfig(process.env);
+  else config = { ...defaultConfig(), host: "127.0.0.1", port: 0, managementHost: "127.0.0.1", managementPort: 0, metricsHost: "127.0.0.1", metricsPort: 0, controlHost: "127.0.0.1", controlPort: 0, logLevel: "silent" };
+  config = { ...config, ...stripUndefined(overrides) };
+  const logger = createLogger({ level: config.logLevel, logDir: config.logDir, nodeName: config.nodeName });
+  const cookie = cookieOption ?? (useEnvironment ? resolveCookie(process.env, config.dataDir).cookie : randomBytes(20).toString("hex"));
+  const node = new WarrenNode(config, logger, { enableManagement, enableMetrics });
+  let control: ControlServer | undefined;
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      await node.stopApp();
+      await control?.close();
+      logger.flush?.();
+    })();
+    return stopped;
+  };
+  if (enableControl) {
+    control = await startControlServer({ host: config.controlHost, port: config.controlPort, cookie, nodeName: config.nodeName, logger }, nodeMethods(node, () => {
+      void stop().then(() => onStopRequested?.());
+    }));
+    node.controlPort = control.port;
+    logger.info(`control port (warrenctl) listening on ${config.controlHost}:${control.port}`);
+  }
+  try {
+    await node.startApp();
+  } catch (error) {
+    await control?.close();
+    throw error;
+  }
+  const address = node.amqpAddress ?? { host: config.host, port: config.port };
+  const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host === "0.0.0.0" ? "127.0.0.1" : address.host;
+  return {
+    node,
+    host: address.host,
+    port: address.port,
+    url: `amqp://${encodeURIComponent(config.defaultUser)}:${encodeURIComponent(config.defaultPass)}@${hostForUrl}:${address.port}`,
+    get broker() {
+      return node.broker;
+    },
+    managementPort: node.managementPort,
+    metricsPort: node.metricsPort,
+    controlPort: control?.port,
+    cookie,
+    stop,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
