@@ -112,9 +112,17 @@ export class AmqpChannel implements ConsumerChannel {
   // ---- frames ----------------------------------------------------------------------------
 
   onMethod(method: Method): void {
-    if (this.pending !== undefined) throw fail.unexpectedFrame(`expected content header for class 60, got non content header frame instead`);
+    if (this.pending !== undefined) {
+      const headerSeen = this.pending.header !== undefined;
+      this.pending = undefined;
+      throw headerSeen
+        ? fail.unexpectedFrame("expected content body, got non content body frame instead")
+        : fail.unexpectedFrame("expected content header for class 60, got non content header frame instead");
+    }
     switch (method.method) {
       case "channel.flow":
+        // RabbitMQ 3.x does not let a client stop deliveries this way (540 NOT_IMPLEMENTED); it uses prefetch instead.
+        if (!method.active) throw fail.notImplemented("active=false");
         this.flowActive = method.active;
         this.send({ method: "channel.flow-ok", active: method.active });
         if (this.flowActive) this.resumeDeliveries();
@@ -197,6 +205,11 @@ export class AmqpChannel implements ConsumerChannel {
     if (properties.expiration !== undefined && !/^[0-9]+$/.test(properties.expiration)) {
       this.pending = undefined;
       throw fail.preconditionFailed(`invalid expiration '${properties.expiration}' for message`);
+    }
+    if (properties.userId !== undefined && properties.userId !== this.connection.user.name) {
+      // RabbitMQ validates user-id so a consumer can trust it names the publisher.
+      this.pending = undefined;
+      throw fail.preconditionFailed(`user_id property set to '${properties.userId}' but authenticated user was '${this.connection.user.name}'`);
     }
     if (properties.replyTo === REPLY_TO_QUEUE) {
       // Direct reply-to: the reply address becomes this channel's pseudo-queue (RabbitMQ rewrites it the same way).

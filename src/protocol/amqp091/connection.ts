@@ -160,7 +160,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.state === "closing") return this.onFrameWhileClosing(type, channelNumber, payload);
     if (this.state === "closed") return;
     if (type === FRAME_HEARTBEAT) {
-      if (channelNumber !== 0) throw fail.frameError("heartbeat frame on a non-zero channel");
+      // RabbitMQ 3.10.8 answers a heartbeat on another channel with 505 UNEXPECTED_FRAME.
+      if (channelNumber !== 0) throw fail.unexpectedFrame(`type 8, heartbeat on channel ${channelNumber}`);
       return;
     }
     if (channelNumber === 0) {
@@ -168,22 +169,32 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       return this.onConnectionMethod(decodeMethod(payload));
     }
     if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
-    if (channelNumber > this.channelMax) throw fail.channelError(`channel ${channelNumber} is above channel_max ${this.channelMax}`);
     const channel = this.channels.get(channelNumber);
-    if (type === FRAME_METHOD) return this.onChannelMethod(channelNumber, channel, decodeMethod(payload));
+    if (type === FRAME_METHOD) {
+      const method = decodeMethod(payload);
+      try {
+        return this.onChannelMethod(channelNumber, channel, method);
+      } catch (error) {
+        throw withMethod(error, method);
+      }
+    }
     if (type !== FRAME_HEADER && type !== FRAME_BODY) throw fail.frameError(`unknown frame type ${type}`);
-    if (channel === undefined) throw fail.channelError(`expected 'channel.open' on channel ${channelNumber}`);
+    if (channel === undefined) throw fail.channelError("expected 'channel.open'");
     if (channel.closing) return;
     this.guardChannel(channel, () => (type === FRAME_HEADER ? channel.onHeader(payload) : channel.onBody(payload)));
   }
 
   private onChannelMethod(channelNumber: number, channel: AmqpChannel | undefined, method: Method): void {
     if (method.method === "channel.open") {
-      if (channel !== undefined) throw fail.channelError(`second 'channel.open' seen on channel ${channelNumber}`);
+      if (channel !== undefined) throw fail.channelError("second 'channel.open' seen");
+      // RabbitMQ limits how many channels are open, not which numbers they use.
+      if (this.channels.size >= this.channelMax) {
+        throw fail.notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
+      }
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
       return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: Buffer.alloc(0) });
     }
-    if (channel === undefined) throw fail.channelError(`expected 'channel.open' on channel ${channelNumber}`);
+    if (channel === undefined) throw fail.channelError("expected 'channel.open'");
     if (method.method === "channel.close") {
       channel.release();
       this.channels.delete(channelNumber);
@@ -194,11 +205,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       return;
     }
     if (channel.closing) return; // AMQP 0-9-1: after channel.close, discard all but close and close-ok
-    try {
-      this.guardChannel(channel, () => channel.onMethod(method), method);
-    } catch (error) {
-      throw withMethod(error, method);
-    }
+    this.guardChannel(channel, () => channel.onMethod(method), method);
   }
 
   /** Soft errors close the channel; hard ones propagate and close the connection. */
@@ -236,7 +243,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       case "connection.unblocked":
         return;
       default:
-        throw fail.commandInvalid(`unexpected method '${method.method}' on channel 0 in state ${this.state}`);
+        // RabbitMQ 3.10.8's answer to a channel-class method on channel 0.
+        throw fail.channelError(`unexpected method in connection state ${this.state === "open" ? "running" : this.state}`);
     }
   }
 
@@ -274,8 +282,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (frameMax < FRAME_SIZE_BYTES_MIN) throw fail.notAllowed(`frame_max=${frameMax} < ${FRAME_SIZE_BYTES_MIN} min size`);
     if (frameMax > serverFrameMax) throw fail.notAllowed(`frame_max=${frameMax} > ${serverFrameMax} max size`);
     const serverChannelMax = this.broker.config.channelMax;
-    const channelMax = method.channelMax === 0 ? serverChannelMax : method.channelMax;
-    if (channelMax > serverChannelMax) {
+    // channel_max 0 means "no limit", which is above ours: RabbitMQ refuses it the same way.
+    const channelMax = method.channelMax;
+    if (channelMax === 0 || channelMax > serverChannelMax) {
       throw fail.notAllowed(`negotiated channel_max = ${channelMax} is higher than the maximum allowed value (${serverChannelMax})`);
     }
     this.frameMaxBytes = frameMax;
