@@ -2,6 +2,7 @@
  * The broker: vhosts, users, and the connections attached to it. Protocol
  * adapters call into it; it never calls a protocol (DESIGN.md §2).
  */
+import { Counters } from "./stats.js";
 import type { BrokerConfig } from "../config/config.js";
 import { UserStore, type User } from "../auth/users.js";
 import { Vhost } from "./vhost.js";
@@ -65,6 +66,8 @@ export interface BrokerConnection {
   shutdown(reason: string): void;
   /** Drops the connection at once (it did not answer a close in time). */
   terminate(): void;
+  /** Closes it on an operator's request (management API, warrenctl close_connection). */
+  closeByOperator?(reason: string): void;
 }
 
 /** How often the shared clock ticks. Heartbeats are whole seconds, so a quarter second is fine enough. */
@@ -76,6 +79,8 @@ export class Broker {
   readonly users = new UserStore();
   readonly vhosts = new Map<string, Vhost>();
   readonly connections = new Set<BrokerConnection>();
+  /** Message counters for the whole node (management API overview, /metrics). */
+  readonly stats = new Counters(Date.now());
   /** A coarse clock: read it instead of calling Date.now() on a hot path. */
   nowMs = Date.now();
   private nextConnectionId = 1;

@@ -3,6 +3,7 @@
  * The default exchange ("") routes to the queue named by the routing key and
  * cannot be bound to or from, as in RabbitMQ.
  */
+import { Counters } from "./stats.js";
 import type { FieldTable } from "./message/field-table.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
 
@@ -24,6 +25,7 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly routing: ExchangeType;
+  readonly stats = new Counters(Date.now());
   /** Where unroutable messages go (the `alternate-exchange` argument), if anywhere. */
   alternateExchange: string | undefined;
 

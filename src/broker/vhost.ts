@@ -3,6 +3,7 @@
  * Every check here reports RabbitMQ's reply code and text, so clients that
  * match on them keep working.
  */
+import { Counters } from "./stats.js";
 import { fail, BrokerError } from "../errors/registry.js";
 import { EMPTY_TABLE, type FieldTable } from "./message/field-table.js";
 import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
@@ -39,6 +40,7 @@ export class Vhost {
   readonly name: string;
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, QueueHandle>();
+  readonly stats = new Counters(Date.now());
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
   /** Reused by route(): routing is synchronous, so one scratch set per vhost suffices. */

@@ -67,6 +67,9 @@ export interface BrokerConfig {
   clusterFormation: Record<string, string>;
   /** mqtt.* keys as written, kept for the MQTT adapter. */
   mqtt: Record<string, string>;
+  /** The MQTT listener (mqtt.listeners.tcp.default, WARREN_MQTT_PORT); undefined turns it off. */
+  mqttHost: string;
+  mqttPort: number | undefined;
   /** The configuration file that was read, if any (status and environment show it). */
   configFile: string | undefined;
 }
@@ -111,6 +114,8 @@ export function defaultConfig(): BrokerConfig {
     clusterPartitionHandling: "ignore",
     clusterFormation: {},
     mqtt: {},
+    mqttHost: "0.0.0.0",
+    mqttPort: 1_883,
     configFile: undefined,
   };
 }
@@ -155,11 +160,14 @@ export function applyEnvironment(config: BrokerConfig, environment: NodeJS.Proce
   if (managementPort !== undefined) result.managementPort = portFrom("WARREN_MANAGEMENT_PORT", managementPort);
   const metricsPort = read("PROMETHEUS_PORT");
   if (metricsPort !== undefined) result.metricsPort = portFrom("WARREN_PROMETHEUS_PORT", metricsPort);
+  const mqttPort = read("MQTT_PORT");
+  if (mqttPort !== undefined) result.mqttPort = portFrom("WARREN_MQTT_PORT", mqttPort);
   const address = read("NODE_IP_ADDRESS");
   if (address !== undefined) {
-    // The control port listens where AMQP does: a node bound to one loopback address (several nodes on one machine) stays there.
+    // The control and MQTT ports listen where AMQP does: a node bound to one loopback address (several nodes on one machine) stays there.
     result.host = address;
     result.controlHost = address;
+    result.mqttHost = address;
   }
   const nodeName = read("NODENAME");
   if (nodeName !== undefined) result.nodeName = nodeName.includes("@") ? nodeName : `${nodeName}@${hostnameShort()}`;

@@ -63,6 +63,7 @@ const RULES: readonly Rule[] = [
   { pattern: /^log\.console$/, set: (_config, value) => (isBoolean(value) ? undefined : "true or false") },
   { pattern: /^cluster_partition_handling$/, set: setPartitionHandling },
   { pattern: /^cluster_formation\.[A-Za-z0-9_.-]+$/, set: (config, value, parts) => withText(value, (text) => (config.clusterFormation[parts.join(".")] = text)) },
+  { pattern: /^mqtt\.listeners\.tcp\.default$/, set: setMqttListener },
   { pattern: /^mqtt\.listeners\.tcp\.[A-Za-z0-9_-]+$/, set: (config, value, parts) => withMqtt(config, parts, value) },
   { pattern: /^mqtt\.[a-z_]+$/, set: (config, value, parts) => (MQTT_KEYS.has(parts.join(".")) ? withMqtt(config, parts, value) : UNKNOWN) },
 ];
@@ -257,6 +258,16 @@ function setLogFile(config: BrokerConfig, value: string): string | undefined {
 function setPartitionHandling(config: BrokerConfig, value: string): string | undefined {
   if (value !== "ignore" && value !== "pause_minority" && value !== "autoheal") return "ignore, pause_minority or autoheal";
   config.clusterPartitionHandling = value as PartitionHandling;
+  return undefined;
+}
+
+/** `mqtt.listeners.tcp.default = 1883` or `= 127.0.0.1:1883`, as rabbitmq.conf writes listeners. */
+function setMqttListener(config: BrokerConfig, value: string): string | undefined {
+  const match = /^(?:(.+):)?([0-9]{1,5})$/.exec(value);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65_535) return "a port (1883) or an address and port (127.0.0.1:1883)";
+  config.mqttPort = port;
+  if (match[1] !== undefined) config.mqttHost = match[1].replace(/^\[(.*)\]$/, "$1");
   return undefined;
 }
 

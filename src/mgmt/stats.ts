@@ -8,115 +8,53 @@
  */
 import type { Broker } from "../broker/broker.js";
 import type { QueueHandle } from "../queue/queue-type.js";
+import { Counters, type CounterName } from "../broker/stats.js";
 
-/** RabbitMQ samples every 5 seconds by default (collect_statistics_interval). */
-const RATE_WINDOW_MS = 5_000;
-
-export type CounterName =
-  | "publish" | "publish_in" | "publish_out" | "confirm" | "deliver" | "deliver_no_ack" | "get" | "get_no_ack" | "get_empty"
-  | "ack" | "redeliver" | "return_unroutable" | "drop_unroutable";
-
-export class Counters {
-  readonly totals: Partial<Record<CounterName, number>> = {};
-  private previous: Partial<Record<CounterName, number>> = {};
-  private previousAtMs: number;
-  private rates: Partial<Record<CounterName, number>> = {};
-
-  constructor(nowMs: number) {
-    this.previousAtMs = nowMs;
-  }
-
-  add(name: CounterName, count = 1): void {
-    this.totals[name] = (this.totals[name] ?? 0) + count;
-  }
-
-  total(name: CounterName): number {
-    return this.totals[name] ?? 0;
-  }
-
-  /** RabbitMQ's message_stats object: each counter with its `_details.rate` per second. */
-  messageStats(nowMs: number): Record<string, unknown> {
-    this.sample(nowMs);
-    const stats: Record<string, unknown> = {};
-    for (const [name, total] of Object.entries(this.totals) as [CounterName, number][]) {
-      stats[name] = total;
-      stats[`${name}_details`] = { rate: round(this.rates[name] ?? 0) };
-    }
-    // RabbitMQ's aggregates that tools and the UI read.
-    const deliverGet = this.total("deliver") + this.total("deliver_no_ack") + this.total("get") + this.total("get_no_ack");
-    if (deliverGet > 0) {
-      stats.deliver_get = deliverGet;
-      const rate = (["deliver", "deliver_no_ack", "get", "get_no_ack"] as CounterName[]).reduce((sum, name) => sum + (this.rates[name] ?? 0), 0);
-      stats.deliver_get_details = { rate: round(rate) };
-    }
-    return stats;
-  }
-
-  private sample(nowMs: number): void {
-    const elapsedMs = nowMs - this.previousAtMs;
-    if (elapsedMs < RATE_WINDOW_MS) return;
-    for (const [name, total] of Object.entries(this.totals) as [CounterName, number][]) {
-      this.rates[name] = ((total - (this.previous[name] ?? 0)) * 1000) / elapsedMs;
-    }
-    this.previous = { ...this.totals };
-    this.previousAtMs = nowMs;
-  }
-}
-
-function round(rate: number): number {
-  return Math.round(rate * 10) / 10;
-}
+export { Counters, type CounterName } from "../broker/stats.js";
 
 export class BrokerStats {
-  readonly global: Counters;
-  private readonly vhosts = new Map<string, Counters>();
-  private readonly exchanges = new Map<string, Counters>();
-  private readonly queues = new WeakMap<QueueHandle, Counters>();
-  private readonly nowMs: () => number;
+  private readonly broker: Broker;
+  /** Counters of a vhost or exchange that no longer exists: read as zero. */
+  private readonly gone = new Counters(Date.now());
 
-  constructor(nowMs: () => number) {
-    this.nowMs = nowMs;
-    this.global = new Counters(nowMs());
+  constructor(broker: Broker) {
+    this.broker = broker;
+  }
+
+  get global(): Counters {
+    return this.broker.stats;
   }
 
   vhost(name: string): Counters {
-    return getOrCreate(this.vhosts, name, () => new Counters(this.nowMs()));
+    return this.broker.vhosts.get(name)?.stats ?? this.gone;
   }
 
   exchange(vhost: string, name: string): Counters {
-    return getOrCreate(this.exchanges, `${vhost}\u0000${name}`, () => new Counters(this.nowMs()));
+    return this.broker.vhosts.get(vhost)?.exchanges.get(name)?.stats ?? this.gone;
   }
 
   queue(queue: QueueHandle): Counters {
-    let counters = this.queues.get(queue);
-    if (counters === undefined) this.queues.set(queue, (counters = new Counters(this.nowMs())));
-    return counters;
+    return queue.stats;
   }
 
   peekQueue(queue: QueueHandle): Counters | undefined {
-    return this.queues.get(queue);
+    return queue.stats;
   }
 
   peekExchange(vhost: string, name: string): Counters | undefined {
-    return this.exchanges.get(`${vhost}\u0000${name}`);
+    return this.broker.vhosts.get(vhost)?.exchanges.get(name)?.stats;
   }
 
-  forgetExchange(vhost: string, name: string): void {
-    this.exchanges.delete(`${vhost}\u0000${name}`);
+  forgetExchange(): void {
+    // Counters live on the exchange object and go with it.
   }
-}
-
-function getOrCreate<Key, Value>(map: Map<Key, Value>, key: Key, create: () => Value): Value {
-  let value = map.get(key);
-  if (value === undefined) map.set(key, (value = create()));
-  return value;
 }
 
 const statsByBroker = new WeakMap<Broker, BrokerStats>();
 
 export function brokerStats(broker: Broker): BrokerStats {
   let stats = statsByBroker.get(broker);
-  if (stats === undefined) statsByBroker.set(broker, (stats = new BrokerStats(() => Date.now())));
+  if (stats === undefined) statsByBroker.set(broker, (stats = new BrokerStats(broker)));
   return stats;
 }
 

@@ -36,6 +36,8 @@ export interface RunningNode {
   readonly managementPort: number | undefined;
   readonly metricsPort: number | undefined;
   readonly controlPort: number | undefined;
+  /** The MQTT port, when the node listens for MQTT (mqttPort given, or warren.conf / WARREN_MQTT_PORT). */
+  readonly mqttPort: number | undefined;
   readonly cookie: string;
   stop(): Promise<void>;
 }
@@ -44,7 +46,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
   const { useEnvironment = false, cookie: cookieOption, enableManagement = true, enableMetrics = true, enableControl = true, onStopRequested, ...overrides } = options;
   let config: BrokerConfig;
   if (useEnvironment) config = loadConfig(process.env);
-  else config = { ...defaultConfig(), host: "127.0.0.1", port: 0, managementHost: "127.0.0.1", managementPort: 0, metricsHost: "127.0.0.1", metricsPort: 0, controlHost: "127.0.0.1", controlPort: 0, logLevel: "silent" };
+  else config = { ...defaultConfig(), host: "127.0.0.1", port: 0, managementHost: "127.0.0.1", managementPort: 0, metricsHost: "127.0.0.1", metricsPort: 0, controlHost: "127.0.0.1", controlPort: 0, mqttHost: "127.0.0.1", mqttPort: undefined, logLevel: "silent" };
   config = { ...config, ...stripUndefined(overrides) };
   const logger = createLogger({ level: config.logLevel, logDir: config.logDir, nodeName: config.nodeName });
   const cookie = cookieOption ?? (useEnvironment ? resolveCookie(process.env, config.dataDir).cookie : randomBytes(20).toString("hex"));
@@ -84,6 +86,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     },
     managementPort: node.managementPort,
     metricsPort: node.metricsPort,
+    mqttPort: node.mqttPort,
     controlPort: control?.port,
     cookie,
     stop,

@@ -14,6 +14,8 @@ import type { ListenerInfo, ManagementContext } from "../mgmt/http.js";
 import { startManagement, type RunningHttpServer } from "../mgmt/server.js";
 import { startMetrics } from "../mgmt/metrics.js";
 import { applyDefinitionCommand } from "../broker/definitions.js";
+import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
+import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
 
 export interface NodeSettings {
   readonly enableManagement: boolean;
@@ -35,6 +37,7 @@ export class WarrenNode {
   private amqpListeners: AmqpListener[] = [];
   private management: RunningHttpServer | undefined;
   private metrics: RunningHttpServer | undefined;
+  private mqtt: MqttListening | undefined;
   /** The control port, set by whoever starts it (it outlives stop_app). */
   controlPort: number | undefined;
   private running = false;
@@ -74,6 +77,10 @@ export class WarrenNode {
     return first === undefined ? undefined : { host: first.host, port: first.port };
   }
 
+  get mqttPort(): number | undefined {
+    return this.mqtt?.port;
+  }
+
   get managementPort(): number | undefined {
     return this.management?.port;
   }
@@ -84,6 +91,7 @@ export class WarrenNode {
 
   listeners(): ListenerInfo[] {
     const list: ListenerInfo[] = this.amqpListeners.map((listener) => ({ protocol: "amqp", interface: listener.host, port: listener.port, purpose: "AMQP 0-9-1" }));
+    if (this.mqtt !== undefined) list.push({ protocol: "mqtt", interface: this.mqtt.host, port: this.mqtt.port, purpose: "MQTT" });
     if (this.management !== undefined) list.push({ protocol: "http", interface: this.management.host, port: this.management.port, purpose: "HTTP API" });
     if (this.metrics !== undefined) list.push({ protocol: "http/prometheus", interface: this.metrics.host, port: this.metrics.port, purpose: "Prometheus exporter API over HTTP" });
     if (this.controlPort !== undefined) list.push({ protocol: "clustering", interface: this.config.controlHost, port: this.controlPort, purpose: "inter-node and CLI tool communication" });
@@ -102,6 +110,11 @@ export class WarrenNode {
           this.remember(`amqp${index}`, listening.port);
           this.amqpListeners.push(listening);
           this.logger.info(`AMQP 0-9-1 listener started on ${listening.host}:${listening.port}`);
+        }
+        if (this.config.mqttPort !== undefined) {
+          this.mqtt = await listenMqtt(this.broker, this.config.mqttHost, this.portFor("mqtt", this.config.mqttPort), mqttOptionsFromConfig(this.config.mqtt));
+          this.remember("mqtt", this.mqtt.port);
+          this.logger.info(`MQTT listener started on ${this.mqtt.host}:${this.mqtt.port}`);
         }
         if (this.settings.enableManagement) {
           this.management = await startManagement(this.context, this.config.managementHost, this.portFor("management", this.config.managementPort));
@@ -156,6 +169,9 @@ export class WarrenNode {
   private async closeListeners(): Promise<void> {
     const closing: Promise<unknown>[] = this.amqpListeners.map((listener) => new Promise<void>((resolve) => listener.server.close(() => resolve())));
     this.amqpListeners = [];
+    // MQTT first: it closes MQTT 5 clients with 0x8B and writes the retained messages out.
+    if (this.mqtt !== undefined) await this.mqtt.close();
+    this.mqtt = undefined;
     this.broker.stop();
     const broker = this.broker;
     // Connections get connection.close (320); sockets that do not answer are dropped.

@@ -6,6 +6,7 @@
  */
 import type { Message } from "../broker/message/message.js";
 import type { FieldTable } from "../broker/message/field-table.js";
+import type { Counters } from "../broker/stats.js";
 
 /** A message in a queue, with what the queue knows about its deliveries. */
 export interface QueueEntry {
@@ -57,6 +58,8 @@ export interface QueueHandle extends QueueDeclaration {
   readonly unackedCount: number;
   readonly consumerCount: number;
   readonly deleted: boolean;
+  /** Message counters (publish, deliver, ack...) read by the management API and /metrics. */
+  readonly stats: Counters;
   /** Adds a routed message. Returns false if the queue refused it (x-overflow reject-publish). */
   enqueue(message: Message): boolean;
   addConsumer(consumer: QueueConsumer): void;

@@ -42,7 +42,7 @@ before(async () => {
   writeFileSync(configFile, ["management.tcp.ip = 127.0.0.1", "prometheus.tcp.ip = 127.0.0.1", `management.tcp.port = ${await freePort()}`, `prometheus.tcp.port = ${await freePort()}`, "log.file.level = warning", ""].join("\n"));
   environment = {
     PATH: process.env.PATH, HOME: directory, WARREN_NODENAME: "warren@localhost", WARREN_NODE_IP_ADDRESS: "127.0.0.1", WARREN_NODE_PORT: String(amqpPort),
-    WARREN_DIST_PORT: String(await freePort()), WARREN_DATA_DIR: join(directory, "data"), WARREN_CONFIG_FILE: configFile, WARREN_LOG_DIR: join(directory, "log"),
+    WARREN_DIST_PORT: String(await freePort()), WARREN_MQTT_PORT: String(await freePort()), WARREN_DATA_DIR: join(directory, "data"), WARREN_CONFIG_FILE: configFile, WARREN_LOG_DIR: join(directory, "log"),
   };
   const started = await run("src/node/server-main.ts", ["-detached"]);
   assert.equal(started.code, 0, started.stderr);

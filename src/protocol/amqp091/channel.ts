@@ -14,6 +14,10 @@ import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
+import { checkTopicPermitted } from "../../auth/topic-permissions.js";
+import { checkQueueLimit } from "../../broker/limits-check.js";
+import type { Broker } from "../../broker/broker.js";
+import type { CounterName } from "../../broker/stats.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import type { Method, BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
@@ -22,6 +26,7 @@ import { UnackedDeliveries, type Delivery } from "./unacked.js";
 
 /** What a channel needs from its connection. */
 export interface ChannelConnection {
+  readonly broker: Broker;
   readonly vhost: Vhost;
   readonly user: User;
   readonly frameMaxBytes: number;
@@ -265,6 +270,7 @@ export class AmqpChannel implements ConsumerChannel {
     checkPermitted(user, this.vhost.name, "read", "exchange", method.source);
     const destination = this.vhost.exchange(method.destination);
     const source = this.vhost.exchange(method.source);
+    if (source.typeName === "topic") checkTopicPermitted(user, this.vhost.name, source.name, "read", method.routingKey);
     if (method.method === "exchange.bind") {
       this.vhost.bind(source, destination, method.routingKey, method.arguments);
       if (!method.nowait) this.send({ method: "exchange.bind-ok" });
@@ -300,6 +306,7 @@ export class AmqpChannel implements ConsumerChannel {
       }
       const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
       checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
+      if (!this.vhost.queues.has(name)) checkQueueLimit(this.connection.broker, this.vhost.name, name);
       const declared = this.vhost.declareQueue(
         name,
         { durable: method.durable, autoDelete: method.autoDelete, exclusiveOwner: method.exclusive ? this.connection : undefined, arguments: method.arguments },
@@ -320,6 +327,7 @@ export class AmqpChannel implements ConsumerChannel {
     const exchange = this.vhost.exchange(method.exchange);
     // An empty routing key with an empty queue name means the queue's name (AMQP 0-9-1 queue.bind).
     const routingKey = method.queue === "" && method.routingKey === "" ? queue.name : method.routingKey;
+    if (exchange.typeName === "topic") checkTopicPermitted(user, this.vhost.name, exchange.name, "read", routingKey);
     if (method.method === "queue.bind") {
       this.vhost.bind(exchange, queue, routingKey, method.arguments);
       if (!method.nowait) this.send({ method: "queue.bind-ok" });
@@ -412,6 +420,7 @@ export class AmqpChannel implements ConsumerChannel {
 
   deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
+    this.count(queue, consumer.noAck ? "deliver_no_ack" : "deliver", 1, entry.redelivered);
     if (!consumer.noAck) {
       consumer.unackedCount++;
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
@@ -434,7 +443,11 @@ export class AmqpChannel implements ConsumerChannel {
     checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
     queue.touch(this.connection.nowMs);
     const entry = queue.dequeue(method.noAck);
-    if (entry === undefined) return this.send({ method: "basic.get-empty", clusterId: "" });
+    if (entry === undefined) {
+      this.count(undefined, "get_empty", 1, false);
+      return this.send({ method: "basic.get-empty", clusterId: "" });
+    }
+    this.count(queue, method.noAck ? "get_no_ack" : "get", 1, entry.redelivered);
     const tag = this.nextDeliveryTag++;
     if (!method.noAck) this.unacked.add({ tag, queue, entry, consumer: undefined, settled: false, deliveredAtMs: this.connection.nowMs });
     const message = entry.message;
@@ -475,7 +488,10 @@ export class AmqpChannel implements ConsumerChannel {
   private settleGroup(queue: QueueHandle, entries: QueueEntry[], settlement: Settlement): void {
     if (settlement === "requeue") queue.requeue(entries);
     else if (settlement === "discard") queue.reject(entries);
-    else queue.settle(entries);
+    else {
+      queue.settle(entries);
+      this.count(queue, "ack", entries.length, false);
+    }
   }
 
   private requeueAll(): void {
@@ -499,6 +515,7 @@ export class AmqpChannel implements ConsumerChannel {
       this.lastPermittedExchange = exchange.name;
     }
     if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
+    if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", method.routingKey);
     this.pending = { method, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
   }
 
@@ -519,15 +536,25 @@ export class AmqpChannel implements ConsumerChannel {
   private route(message: Message, mandatory: boolean): boolean {
     const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
     const queues = this.routed;
-    if (exchange !== undefined) this.vhost.route(exchange, message, queues);
+    if (exchange !== undefined) {
+      this.vhost.route(exchange, message, queues);
+      exchange.stats.totals.publish_in++;
+      if (queues.size > 0) exchange.stats.totals.publish_out++;
+    }
+    this.vhost.stats.totals.publish++;
+    this.connection.broker.stats.totals.publish++;
     if (queues.size === 0) {
+      this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
       if (mandatory) {
         this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
       }
       return true;
     }
     let accepted = true;
-    for (const queue of queues) if (!queue.enqueue(message)) accepted = false;
+    for (const queue of queues) {
+      queue.stats.totals.publish++;
+      if (!queue.enqueue(message)) accepted = false;
+    }
     queues.clear();
     return accepted;
   }
@@ -557,7 +584,21 @@ export class AmqpChannel implements ConsumerChannel {
     const upTo = this.confirmedUpTo;
     if (this.closing || upTo === this.lastConfirmSent) return;
     this.connection.send(basicAckFrame(this.number, upTo, upTo - this.lastConfirmSent > 1));
+    this.count(undefined, "confirm", upTo - this.lastConfirmSent, false);
     this.lastConfirmSent = upTo;
+  }
+
+  /** Adds to the message counters of the queue (if any), the vhost and the node: a few field increments. */
+  private count(queue: QueueHandle | undefined, name: CounterName, amount: number, redelivered: boolean): void {
+    const node = this.connection.broker.stats.totals;
+    const vhost = this.vhost.stats.totals;
+    node[name] += amount;
+    vhost[name] += amount;
+    if (queue !== undefined) queue.stats.totals[name] += amount;
+    if (!redelivered) return;
+    node.redeliver += amount;
+    vhost.redeliver += amount;
+    if (queue !== undefined) queue.stats.totals.redeliver += amount;
   }
 
   /** consumer_timeout (RabbitMQ 3.8.15+): the oldest unacked delivery waited too long. */

@@ -18,6 +18,7 @@ import { methodFrame, HEARTBEAT_FRAME } from "./frame-writer.js";
 import { AmqpChannel, type ChannelConnection } from "./channel.js";
 import { MECHANISMS, parseSaslResponse } from "./sasl.js";
 import { serverProperties } from "./server-properties.js";
+import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -191,6 +192,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       if (this.channels.size >= this.channelMax) {
         throw fail.notAllowed(`number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`);
       }
+      checkChannelLimit(this.broker, this.user);
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
       return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: Buffer.alloc(0) });
     }
@@ -296,7 +298,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   private onOpen(method: Extract<Method, { method: "connection.open" }>): void {
     if (this.state !== "awaiting-open") throw fail.commandInvalid("connection.open out of order");
-    this.vhostValue = this.broker.openVhost(this.user, method.virtualHost);
+    const vhost = this.broker.openVhost(this.user, method.virtualHost);
+    checkConnectionLimits(this.broker, this.user, vhost.name, this);
+    this.vhostValue = vhost;
     this.state = "open";
     this.sendMethod(0, { method: "connection.open-ok", knownHosts: "" });
   }

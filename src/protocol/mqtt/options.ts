@@ -42,3 +42,30 @@ export function resolveMqttOptions(broker: Broker, options: MqttOptions = {}): R
     maxSessionExpirySeconds: options.maxSessionExpirySeconds ?? MQTT_SESSION_EXPIRY_SECONDS_MAX,
   };
 }
+
+/**
+ * MqttOptions from the `mqtt.*` keys of warren.conf (kept as written by the config parser).
+ * A bad value is reported with its key, as every config error is.
+ */
+export function mqttOptionsFromConfig(keys: Readonly<Record<string, string>>): MqttOptions {
+  const options: MqttOptions = {};
+  const integer = (key: string): number | undefined => {
+    const text = keys[key];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${key}: expected a non-negative integer, got '${text}'`);
+    return value;
+  };
+  if (keys["mqtt.vhost"] !== undefined) options.vhost = keys["mqtt.vhost"];
+  if (keys["mqtt.exchange"] !== undefined) options.exchange = keys["mqtt.exchange"];
+  if (keys["mqtt.default_user"] !== undefined) options.defaultUser = keys["mqtt.default_user"];
+  if (keys["mqtt.default_pass"] !== undefined) options.defaultPass = keys["mqtt.default_pass"];
+  const anonymous = keys["mqtt.allow_anonymous"];
+  if (anonymous !== undefined) {
+    if (anonymous !== "true" && anonymous !== "false") throw new RangeError(`mqtt.allow_anonymous: expected true or false, got '${anonymous}'`);
+    options.allowAnonymous = anonymous === "true";
+  }
+  options.maxPacketSizeBytes = integer("mqtt.max_packet_size_authenticated");
+  options.maxSessionExpirySeconds = integer("mqtt.max_session_expiry_interval_seconds");
+  return options;
+}

@@ -5,6 +5,7 @@
  * queue features: message TTL, queue expiry, length limits with the three
  * overflow behaviours, dead-lettering and priorities.
  */
+import { Counters } from "../../broker/stats.js";
 import { assert } from "../../lib/assert.js";
 import type { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
@@ -34,6 +35,7 @@ export class ClassicQueue implements QueueHandle {
   readonly exclusiveOwner: object | undefined;
   readonly arguments: FieldTable;
   settings: QueueSettings;
+  readonly stats = new Counters(Date.now());
 
   private ready: ReadyList;
   private readonly consumerList: QueueConsumer[] = [];
