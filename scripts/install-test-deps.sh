@@ -2,11 +2,14 @@
 # Installs the Debian packages the default test run (`npm test`) needs:
 #   python3-pika  pika, the Python client spawned by test/integration/pika.test.ts (via /usr/bin/python3)
 #   amqp-tools    amqp-publish, amqp-get, amqp-consume for test/integration/amqp-tools.test.ts
-# RabbitMQ itself is not needed: tests run against an in-process Warren unless WARREN_TEST_AMQP_URL is set.
+#   mosquitto-clients, python3-paho-mqtt   MQTT clients for test/integration/mqtt-debian-clients.test.ts
+#   rabbitmq-server   only for its rabbitmqadmin (test/integration/mgmt-rabbitmqadmin.test.ts); the
+#                     RabbitMQ service is kept from starting during the install and is never started.
+# Tests run against an in-process Warren unless WARREN_TEST_AMQP_URL is set.
 # Usage: scripts/install-test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-PACKAGES=(python3-pika amqp-tools)
+PACKAGES=(python3-pika amqp-tools mosquitto-clients python3-paho-mqtt rabbitmq-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do
@@ -30,5 +33,16 @@ fi
 
 echo "install-test-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Debian starts a service when its package is installed; policy-rc.d answering 101 forbids that,
+# so installing rabbitmq-server (for rabbitmqadmin) leaves no RabbitMQ running. Ours is removed after.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+  "${as_root[@]}" chmod 755 "$policy"
+  created_policy=1
+fi
+cleanup() { if [ "$created_policy" -eq 1 ]; then "${as_root[@]}" rm -f "$policy"; fi; }
+trap cleanup EXIT
 "${as_root[@]}" apt-get update
 "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"

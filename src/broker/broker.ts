@@ -6,6 +6,7 @@ import { Counters } from "./stats.js";
 import type { BrokerConfig } from "../config/config.js";
 import { UserStore, type User } from "../auth/users.js";
 import { Vhost } from "./vhost.js";
+import { effectivePolicy, onPolicyChange } from "./definitions.js";
 import { fail } from "../errors/registry.js";
 import type { Logger } from "../io/logger.js";
 
@@ -90,6 +91,7 @@ export class Broker {
     this.config = config;
     this.logger = logger;
     this.addVhost(config.defaultVhost);
+    onPolicyChange(this, (vhost) => this.vhosts.get(vhost)?.reapplyPolicies());
     const user = this.users.add(config.defaultUser, config.defaultPass, ["administrator"]);
     this.users.setPermissions(user.name, config.defaultVhost, { configure: ".*", write: ".*", read: ".*" });
   }
@@ -106,7 +108,10 @@ export class Broker {
 
   addVhost(name: string): Vhost {
     let vhost = this.vhosts.get(name);
-    if (vhost === undefined) this.vhosts.set(name, (vhost = new Vhost(name, (message) => this.logger.warn(message))));
+    if (vhost === undefined) {
+      vhost = new Vhost(name, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
+      this.vhosts.set(name, vhost);
+    }
     return vhost;
   }
 

@@ -26,7 +26,9 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
   readonly arguments: FieldTable;
   readonly routing: ExchangeType;
   readonly stats = new Counters(Date.now());
-  /** Where unroutable messages go (the `alternate-exchange` argument), if anywhere. */
+  /** The `alternate-exchange` argument, if the declaration had one. */
+  readonly argumentAlternateExchange: string | undefined;
+  /** Where unroutable messages go (argument, else policy), if anywhere. */
   alternateExchange: string | undefined;
 
   constructor(declaration: ExchangeDeclaration, routing: ExchangeType) {
@@ -38,7 +40,8 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
     this.arguments = declaration.arguments;
     this.routing = routing;
     const alternate = declaration.arguments.get("alternate-exchange");
-    this.alternateExchange = alternate?.type === "S" ? alternate.value.toString("utf8") : undefined;
+    this.argumentAlternateExchange = alternate?.type === "S" ? alternate.value.toString("utf8") : undefined;
+    this.alternateExchange = this.argumentAlternateExchange;
   }
 
   get isDefault(): boolean {

@@ -12,7 +12,7 @@ import type { Binding, BindingDestination, RoutingInput } from "./exchange/excha
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
-import { checkQueueArgumentsEquivalent, parseQueueArguments } from "../queue/queue-arguments.js";
+import { checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "./message/message.js";
 
@@ -28,6 +28,11 @@ const PREDECLARED: readonly [string, string][] = [
   ["amq.headers", "headers"],
   ["amq.match", "headers"],
 ];
+
+/** The definition of the policy in force for a queue or an exchange (operator policy merged in). */
+export type PolicyLookup = (kind: "queue" | "exchange", name: string) => Readonly<Record<string, unknown>>;
+
+const NO_POLICIES: PolicyLookup = () => ({});
 
 export interface QueueOptions {
   durable: boolean;
@@ -50,10 +55,12 @@ export class Vhost {
   /** Dead-letter cycles already logged, so each is logged once. */
   private readonly loggedCycles = new Set<string>();
   private readonly log: (message: string) => void;
+  private readonly policyFor: PolicyLookup;
 
-  constructor(name: string, log: (message: string) => void = () => undefined) {
+  constructor(name: string, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
     this.log = log;
+    this.policyFor = policyFor;
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
       new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
@@ -148,7 +155,8 @@ export class Vhost {
     queue.delete();
   }
 
-  private createClassicQueue(name: string, options: QueueOptions, settings: ReturnType<typeof parseQueueArguments>): ClassicQueue {
+  private createClassicQueue(name: string, options: QueueOptions, argumentSettings: ReturnType<typeof parseQueueArguments>): ClassicQueue {
+    const settings = resolveQueueSettings(argumentSettings, this.policyFor("queue", name));
     return new ClassicQueue(
       { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
       {
@@ -158,7 +166,23 @@ export class Vhost {
         nowMs: () => Date.now(),
       },
       settings,
+      argumentSettings,
     );
+  }
+
+  /** A policy changed: every queue and exchange takes the settings now in force, at once (RabbitMQ does the same). */
+  reapplyPolicies(): void {
+    for (const queue of this.queues.values()) {
+      if (queue instanceof ClassicQueue) queue.applySettings(resolveQueueSettings(queue.argumentSettings, this.policyFor("queue", queue.name)));
+    }
+    for (const exchange of this.exchanges.values()) this.applyExchangePolicy(exchange);
+  }
+
+  /** The alternate-exchange argument wins over a policy's, as in RabbitMQ. */
+  private applyExchangePolicy(exchange: Exchange): void {
+    if (exchange.isDefault) return;
+    const fromPolicy = this.policyFor("exchange", exchange.name)["alternate-exchange"];
+    exchange.alternateExchange = exchange.argumentAlternateExchange ?? (typeof fromPolicy === "string" ? fromPolicy : undefined);
   }
 
   /** Runs on the broker's clock: message TTLs and queue expiry. */
@@ -283,6 +307,7 @@ export class Vhost {
   private addExchange(declaration: ExchangeDeclaration): Exchange {
     const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));
     this.exchanges.set(exchange.name, exchange);
+    this.applyExchangePolicy(exchange);
     return exchange;
   }
 

@@ -172,3 +172,35 @@ export function checkQueueArgumentsEquivalent(queueName: string, vhost: string, 
     );
   }
 }
+
+/**
+ * The settings in force: the queue's own arguments combined with its effective policy the way
+ * RabbitMQ's rabbit_amqqueue_process:process_args_policy does — the lower of the two for TTLs,
+ * expiry and length limits; the argument, if given, for the dead-letter target, overflow and mode.
+ */
+export function resolveQueueSettings(fromArguments: QueueSettings, policy: Readonly<Record<string, unknown>>): QueueSettings {
+  const number = (key: string): number | undefined => {
+    const value = policy[key];
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 ? value : undefined;
+  };
+  const text = (key: string): string | undefined => {
+    const value = policy[key];
+    return typeof value === "string" ? value : undefined;
+  };
+  const lower = (argument: number | undefined, fromPolicy: number | undefined) =>
+    argument === undefined ? fromPolicy : fromPolicy === undefined ? argument : Math.min(argument, fromPolicy);
+  const policyOverflow = text("overflow");
+  const overflow: Overflow =
+    fromArguments.overflow !== DEFAULT_SETTINGS.overflow || policyOverflow === undefined ? fromArguments.overflow : (policyOverflow as Overflow);
+  return {
+    ...fromArguments,
+    messageTtlMs: lower(fromArguments.messageTtlMs, number("message-ttl")),
+    expiresMs: lower(fromArguments.expiresMs, number("expires")),
+    maxLength: lower(fromArguments.maxLength, number("max-length")),
+    maxLengthBytes: lower(fromArguments.maxLengthBytes, number("max-length-bytes")),
+    overflow,
+    deadLetterExchange: fromArguments.deadLetterExchange ?? text("dead-letter-exchange"),
+    deadLetterRoutingKey: fromArguments.deadLetterExchange !== undefined ? fromArguments.deadLetterRoutingKey : text("dead-letter-routing-key"),
+    lazy: fromArguments.lazy || text("queue-mode") === "lazy",
+  };
+}

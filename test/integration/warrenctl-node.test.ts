@@ -92,10 +92,12 @@ test("stop_app closes the listeners but keeps the node and its definitions; star
   await after.close();
 });
 
-test("a policy shows on an existing queue; with the queue engineer's wiring it limits it", async () => {
+test("a policy set on an existing queue limits it at once (max-length drops from the head)", async () => {
   const connection = await amqp.connect(`amqp://guest:guest@127.0.0.1:${amqpPort}`);
   const channel = await connection.createChannel();
   await channel.assertQueue("limited.q");
+  for (let index = 0; index < 5; index++) channel.sendToQueue("limited.q", Buffer.from(`before-${index}`));
+  assert.equal((await channel.checkQueue("limited.q")).messageCount, 5);
   const set = await warrenctl("set_policy", "limit", "^limited\\.", '{"max-length":2}', "--priority", "1", "--apply-to", "queues");
   assert.equal(set.code, 0, set.stderr);
   assert.match(set.stdout, /Setting policy "limit" for pattern "\^limited\\." to "\{"max-length":2\}" with priority "1" for vhost "\/" \.\.\./);
@@ -104,6 +106,10 @@ test("a policy shows on an existing queue; with the queue engineer's wiring it l
   const queues = await warrenctl("list_queues", "name", "policy", "messages", "--formatter", "json");
   const row = JSON.parse(queues.stdout).find((queue: { name: string }) => queue.name === "limited.q");
   assert.equal(row.policy, "limit");
+  // RabbitMQ applies a changed policy to existing queues at once; the oldest messages were dropped.
+  assert.equal(row.messages, 2);
+  const kept = [await channel.get("limited.q", { noAck: true }), await channel.get("limited.q", { noAck: true })];
+  assert.deepEqual(kept.map((message) => message && message.content.toString()), ["3", "4"]);
   const invalid = await warrenctl("set_policy", "bad", ".*", '{"max-lenght":1}');
   assert.equal(invalid.code, 65);
   assert.match(invalid.stderr, /'max-lenght' is not a recognised policy setting/);

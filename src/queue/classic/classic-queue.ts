@@ -34,6 +34,8 @@ export class ClassicQueue implements QueueHandle {
   readonly autoDelete: boolean;
   readonly exclusiveOwner: object | undefined;
   readonly arguments: FieldTable;
+  /** What the queue's own arguments ask for; policies are combined with it into `settings`. */
+  readonly argumentSettings: QueueSettings;
   settings: QueueSettings;
   readonly stats = new Counters(Date.now());
 
@@ -50,7 +52,7 @@ export class ClassicQueue implements QueueHandle {
   /** Whether any ready entry can expire, so tick() has work to do. */
   private mayExpire = false;
 
-  constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS) {
+  constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS, argumentSettings: QueueSettings = settings) {
     this.name = declaration.name;
     this.vhost = declaration.vhost;
     this.durable = declaration.durable;
@@ -59,6 +61,7 @@ export class ClassicQueue implements QueueHandle {
     this.arguments = declaration.arguments;
     this.events = events;
     this.settings = settings;
+    this.argumentSettings = argumentSettings;
     this.ready = settings.maxPriority !== undefined ? new PriorityReadyList(settings.maxPriority) : new FifoReadyList();
     this.lastUsedMs = events.nowMs();
   }
