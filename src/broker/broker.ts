@@ -106,11 +106,15 @@ export class Broker {
     for (const connection of [...this.connections]) connection.shutdown("broker shutting down");
   }
 
+  /** Called for every vhost created from now on (persistence attaches its storage here). */
+  onVhostAdded: ((vhost: Vhost) => void) | undefined;
+
   addVhost(name: string): Vhost {
     let vhost = this.vhosts.get(name);
     if (vhost === undefined) {
       vhost = new Vhost(name, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
       this.vhosts.set(name, vhost);
+      this.onVhostAdded?.(vhost);
     }
     return vhost;
   }

@@ -15,10 +15,23 @@ import { Errors } from "../errors/registry.js";
 import { checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "./message/message.js";
+import { tableToJs } from "./message/field-table.js";
+import type { DefinitionCommand } from "./definitions.js";
+import type { QueueBacking } from "../queue/classic/queue-backing.js";
+
+/** Gives new durable queues their message store (set when the node has a data directory). */
+export interface QueueStorage {
+  create(vhost: string, queue: string): QueueBacking;
+}
 
 /** Direct reply-to (RabbitMQ's amq.rabbitmq.reply-to): replies route to the requesting channel's pseudo-queue. */
 export const REPLY_TO_QUEUE = "amq.rabbitmq.reply-to";
 const REPLY_TO_PREFIX = "amq.rabbitmq.reply-to.";
+
+/** Durable queues come back after a restart, except exclusive ones, which die with their connection. */
+function isRecoverable(queue: QueueHandle): boolean {
+  return queue.durable && queue.exclusiveOwner === undefined;
+}
 
 /** The exchanges every vhost has, as RabbitMQ predeclares them. */
 const PREDECLARED: readonly [string, string][] = [
@@ -56,6 +69,10 @@ export class Vhost {
   private readonly loggedCycles = new Set<string>();
   private readonly log: (message: string) => void;
   private readonly policyFor: PolicyLookup;
+  /** Where durable queues keep persistent messages; undefined: in memory only. */
+  storage: QueueStorage | undefined;
+  /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
+  onDefinition: ((command: DefinitionCommand) => void) | undefined;
 
   constructor(name: string, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
@@ -96,7 +113,14 @@ export class Vhost {
       this.checkExchangeEquivalent(existing, declaration);
       return existing;
     }
-    return this.addExchange(declaration);
+    const exchange = this.addExchange(declaration);
+    if (exchange.durable) {
+      this.emit({
+        type: "exchange.declare", vhost: this.name, name: exchange.name, exchangeType: exchange.typeName, durable: true,
+        autoDelete: exchange.autoDelete, internal: exchange.internal, arguments: tableToJs(exchange.arguments),
+      });
+    }
+    return exchange;
   }
 
   deleteExchange(name: string, ifUnused: boolean): void {
@@ -108,6 +132,7 @@ export class Vhost {
       throw fail.preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
     }
     this.removeExchange(exchange);
+    if (exchange.durable) this.emit({ type: "exchange.delete", vhost: this.name, name, ifUnused: false });
   }
 
   // ---- queues ----------------------------------------------------------------------------
@@ -139,6 +164,10 @@ export class Vhost {
     const settings = parseQueueArguments(name, this.name, options.arguments);
     const queue = this.createClassicQueue(name, options, settings);
     this.queues.set(name, queue);
+    if (isRecoverable(queue)) {
+      queue.backing = this.storage?.create(this.name, name);
+      this.emit({ type: "queue.declare", vhost: this.name, name, durable: true, autoDelete: queue.autoDelete, arguments: tableToJs(queue.arguments) });
+    }
     return { queue, created: true };
   }
 
@@ -164,6 +193,7 @@ export class Vhost {
         onExpired: (expired) => this.deleteQueue(expired),
         deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
         nowMs: () => Date.now(),
+        log: this.log,
       },
       settings,
       argumentSettings,
@@ -195,7 +225,9 @@ export class Vhost {
     if (this.queues.get(queue.name) !== queue) return 0;
     this.queues.delete(queue.name);
     this.removeBindingsTo(queue);
-    return queue.delete();
+    const count = queue.delete();
+    if (isRecoverable(queue)) this.emit({ type: "queue.delete", vhost: this.name, name: queue.name, ifUnused: false, ifEmpty: false });
+    return count;
   }
 
   // ---- bindings --------------------------------------------------------------------------
@@ -206,6 +238,7 @@ export class Vhost {
     }
     const added = source.routing.addBinding({ source: source.name, destination, routingKey, arguments: args });
     if (!added) return;
+    this.emitBinding("binding.add", source, destination, routingKey, args);
     let exchanges = this.sources.get(destination);
     if (exchanges === undefined) this.sources.set(destination, (exchanges = new Set()));
     exchanges.add(source);
@@ -217,6 +250,7 @@ export class Vhost {
     }
     const removed = source.routing.removeBinding({ source: source.name, destination, routingKey, arguments: args });
     if (!removed) return;
+    this.emitBinding("binding.remove", source, destination, routingKey, args);
     const stillBound = [...source.routing.bindings()].some((binding) => binding.destination === destination);
     if (!stillBound) this.sources.get(destination)?.delete(source);
     this.autoDeleteIfUnused(source);
@@ -303,6 +337,17 @@ export class Vhost {
   }
 
   // ---- private ---------------------------------------------------------------------------
+
+  private emit(command: DefinitionCommand): void {
+    this.onDefinition?.(command);
+  }
+
+  /** A binding survives a restart when both its ends do. */
+  private emitBinding(type: "binding.add" | "binding.remove", source: Exchange, destination: BindingDestination, routingKey: string, args: FieldTable): void {
+    const durableDestination = destination.kind === "queue" ? isRecoverable(destination as QueueHandle) : (destination as Exchange).durable;
+    if (!source.durable || !durableDestination) return;
+    this.emit({ type, vhost: this.name, source: source.name, destination: destination.name, destinationType: destination.kind, routingKey, arguments: tableToJs(args) });
+  }
 
   private addExchange(declaration: ExchangeDeclaration): Exchange {
     const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));

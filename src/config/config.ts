@@ -44,6 +44,8 @@ export interface BrokerConfig {
   frameMaxBytes: number;
   channelMax: number;
   maxMessageSizeBytes: number;
+  /** Size of a durable queue's segment files (tests use small ones so rollover and deletion happen). */
+  segmentSizeBytes: number | undefined;
   /** How long a delivery may stay unacknowledged before its channel is closed (RabbitMQ: 30 minutes). */
   consumerTimeoutMs: number;
   /** Memory alarm threshold as a fraction of the machine's memory, unless an absolute one is set. */
@@ -101,6 +103,7 @@ export function defaultConfig(): BrokerConfig {
     channelMax: CHANNEL_MAX_DEFAULT,
     maxMessageSizeBytes: MESSAGE_SIZE_BYTES_DEFAULT,
     consumerTimeoutMs: 30 * 60 * 1000,
+    segmentSizeBytes: undefined,
     memoryHighWatermarkRelative: 0.4,
     memoryHighWatermarkAbsoluteBytes: undefined,
     diskFreeLimitBytes: 50_000_000,
@@ -160,6 +163,12 @@ export function applyEnvironment(config: BrokerConfig, environment: NodeJS.Proce
   if (managementPort !== undefined) result.managementPort = portFrom("WARREN_MANAGEMENT_PORT", managementPort);
   const metricsPort = read("PROMETHEUS_PORT");
   if (metricsPort !== undefined) result.metricsPort = portFrom("WARREN_PROMETHEUS_PORT", metricsPort);
+  const segmentSize = read("SEGMENT_SIZE_BYTES");
+  if (segmentSize !== undefined) {
+    const bytes = Number(segmentSize);
+    if (!Number.isInteger(bytes) || bytes < 4_096) throw new ConfigError(`WARREN_SEGMENT_SIZE_BYTES: expected a whole number of bytes, at least 4096, got '${segmentSize}'`);
+    result.segmentSizeBytes = bytes;
+  }
   const mqttPort = read("MQTT_PORT");
   if (mqttPort !== undefined) result.mqttPort = portFrom("WARREN_MQTT_PORT", mqttPort);
   const address = read("NODE_IP_ADDRESS");

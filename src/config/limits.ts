@@ -84,3 +84,8 @@ export const MQTT_RETAINED_MESSAGES_MAX = 100_000;
 
 /** RabbitMQ's default consumer_timeout (30 minutes since 3.8.15): long enough for slow work, short enough to free stuck deliveries. */
 export const CONSUMER_TIMEOUT_MS_DEFAULT = 1_800_000;
+
+/** Definition commands kept in the metadata log before a snapshot replaces them: replay stays quick, snapshots stay rare. */
+export const METADATA_LOG_COMMANDS_MAX = 10_000;
+/** One definition command (a policy or a queue with its arguments) is small; a larger record on disk is corrupt. */
+export const METADATA_COMMAND_BYTES_MAX = 1024 * 1024;

@@ -63,6 +63,12 @@ export class Deque<T> {
     return this.items[(this.head + index) & (this.items.length - 1)];
   }
 
+  /** Replaces the element at position `index` from the front. */
+  set(index: number, item: T): void {
+    if (index < 0 || index >= this.count) throw new RangeError(`deque index ${index} out of range`);
+    this.items[(this.head + index) & (this.items.length - 1)] = item;
+  }
+
   /** Inserts at position `index` (0..length), moving the shorter side. O(min(index, length-index)). */
   insertAt(index: number, item: T): void {
     if (index <= 0) return this.unshift(item);

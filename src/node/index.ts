@@ -55,7 +55,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      await node.stopApp();
+      await node.shutdown();
       await control?.close();
       logger.flush?.();
     })();

@@ -16,6 +16,8 @@ import { startMetrics } from "../mgmt/metrics.js";
 import { applyDefinitionCommand } from "../broker/definitions.js";
 import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
 import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
+import { NodePersistence } from "./persistence.js";
+import { rmSync } from "node:fs";
 
 export interface NodeSettings {
   readonly enableManagement: boolean;
@@ -38,6 +40,8 @@ export class WarrenNode {
   private management: RunningHttpServer | undefined;
   private metrics: RunningHttpServer | undefined;
   private mqtt: MqttListening | undefined;
+  /** Durable state under the data directory; opened (and recovered) at the first start_app. */
+  private persistence: NodePersistence | undefined;
   /** The control port, set by whoever starts it (it outlives stop_app). */
   controlPort: number | undefined;
   private running = false;
@@ -102,6 +106,9 @@ export class WarrenNode {
   startApp(): Promise<void> {
     return this.serialise(async () => {
       if (this.running) return;
+      if (this.config.dataDir !== undefined && this.persistence === undefined) {
+        this.persistence = await NodePersistence.open(this.broker, { dataDir: this.config.dataDir, segmentSizeBytes: this.config.segmentSizeBytes }, this.logger);
+      }
       this.broker.start();
       try {
         const addresses = [{ host: this.config.host, port: this.config.port }, ...this.config.additionalListeners];
@@ -150,9 +157,24 @@ export class WarrenNode {
       if (this.running) {
         throw new Error(`Mnesia is still running on node ${this.config.nodeName}. Please stop the node with warrenctl stop_app first.`);
       }
+      if (this.persistence !== undefined) {
+        await this.persistence.close();
+        this.persistence = undefined;
+        for (const part of ["metadata", "queues", "clean-shutdown"]) rmSync(`${this.config.dataDir}/${part}`, { recursive: true, force: true });
+      }
       this.brokerValue = this.createBroker();
       this.logger.info("node reset: definitions and messages are gone");
     });
+  }
+
+  /** Stops the application and closes the durable state cleanly (the node is going away). */
+  shutdown(): Promise<void> {
+    return this.stopApp().then(() =>
+      this.serialise(async () => {
+        await this.persistence?.close();
+        this.persistence = undefined;
+      }),
+    );
   }
 
   private createBroker(): Broker {

@@ -9,7 +9,7 @@ import { applyDefinitionCommand, operationsState, vhostMetadata } from "../broke
 import { hashPassword } from "../auth/password.js";
 import { parseTags } from "../auth/tags.js";
 import type { ApplyTo } from "../broker/policies.js";
-import { policyJson } from "../mgmt/definitions-format.js";
+import { policyJson } from "../broker/definitions-json.js";
 
 type Params = Record<string, unknown>;
 

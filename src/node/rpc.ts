@@ -7,7 +7,7 @@ import type { WarrenNode } from "./node.js";
 import type { MethodTable } from "./control-server.js";
 import { definitionMethods, text } from "./rpc-definitions.js";
 import { listMethods } from "./rpc-lists.js";
-import { exportDefinitions, importDefinitions } from "../mgmt/definitions-format.js";
+import { exportDefinitions, importDefinitions } from "../broker/definitions-json.js";
 import { parseSizeBytes } from "../config/warren-conf.js";
 import { WARREN_VERSION } from "../version.js";
 import { diskFreeBytes, memoryLimitBytes } from "../mgmt/api/overview.js";

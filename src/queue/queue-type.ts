@@ -7,6 +7,8 @@
 import type { Message } from "../broker/message/message.js";
 import type { FieldTable } from "../broker/message/field-table.js";
 import type { Counters } from "../broker/stats.js";
+import type { SegmentPosition } from "../store/position.js";
+import type { DurabilityWaiter } from "./classic/queue-backing.js";
 
 /** A message in a queue, with what the queue knows about its deliveries. */
 export interface QueueEntry {
@@ -19,7 +21,15 @@ export interface QueueEntry {
   readonly expiresAtMs: number;
   /** Its priority level in a priority queue (0 otherwise). */
   readonly priority: number;
+  /** Where a persistent message of a durable queue lies in the queue's store. */
+  readonly position: SegmentPosition | undefined;
 }
+
+/**
+ * enqueue's answer: refused (x-overflow reject-publish), accepted, or accepted with the
+ * durability waiter registered (it is told when the message is on disk).
+ */
+export type EnqueueOutcome = "rejected" | "accepted" | "pending";
 
 /** Why a message is dead-lettered, as the x-death header's `reason` names it. */
 export type DeadLetterReason = "rejected" | "expired" | "maxlen";
@@ -60,8 +70,11 @@ export interface QueueHandle extends QueueDeclaration {
   readonly deleted: boolean;
   /** Message counters (publish, deliver, ack...) read by the management API and /metrics. */
   readonly stats: Counters;
-  /** Adds a routed message. Returns false if the queue refused it (x-overflow reject-publish). */
-  enqueue(message: Message): boolean;
+  /**
+   * Adds a routed message. With a waiter, a persistent message of a durable queue answers
+   * "pending" and `waiter.messageDurable(token)` follows once it is on disk.
+   */
+  enqueue(message: Message, waiter?: DurabilityWaiter, token?: number): EnqueueOutcome;
   addConsumer(consumer: QueueConsumer): void;
   /** Removes the consumer; its unacked messages stay with its channel until settled. */
   removeConsumer(consumer: QueueConsumer): void;

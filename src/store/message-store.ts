@@ -92,6 +92,28 @@ export class MessageStore implements CommitParticipant {
     return { store, livePositions: recovered.livePositions };
   }
 
+  /**
+   * Creates the store of a queue that is new: synchronous, because queue.declare answers at once.
+   * Whatever an earlier queue of the same name left in `directory` (it was deleted, and a crash
+   * came before its files were removed) is removed first: a new queue starts empty.
+   */
+  static create(options: MessageStoreOptions): MessageStore {
+    const segmentSizeBytes = options.segmentSizeBytes ?? STORE_SEGMENT_SIZE_BYTES_DEFAULT;
+    assert(
+      Number.isInteger(segmentSizeBytes) &&
+        segmentSizeBytes >= STORE_SEGMENT_SIZE_BYTES_MIN &&
+        segmentSizeBytes <= STORE_SEGMENT_SIZE_BYTES_MAX,
+      "segmentSizeBytes within the STORE_SEGMENT_SIZE_BYTES limits",
+    );
+    const fileSystem = options.committer.fileSystem;
+    fileSystem.removeDirectory(options.directory);
+    fileSystem.makeDirectory(options.directory);
+    const log = options.log ?? ((message: string) => console.warn(`store ${options.directory}: ${message}`));
+    const store = new MessageStore(options, segmentSizeBytes, new SegmentFiles(fileSystem, options.directory, log, 1), log);
+    store.current = store.startSegment();
+    return store;
+  }
+
   private constructor(
     private readonly options: MessageStoreOptions,
     private readonly segmentSizeBytes: number,

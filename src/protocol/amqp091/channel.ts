@@ -23,6 +23,8 @@ import type { Method, BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
 import { UnackedDeliveries, type Delivery } from "./unacked.js";
+import { ConfirmTracker } from "./confirms.js";
+import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
 
 /** What a channel needs from its connection. */
 export interface ChannelConnection {
@@ -54,7 +56,7 @@ interface PendingPublish {
 
 type AckOperation = { kind: "ack" | "reject"; deliveries: Delivery[]; requeue: boolean };
 
-export class AmqpChannel implements ConsumerChannel {
+export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   readonly number: number;
   private readonly connection: ChannelConnection;
   /** After we send channel.close, everything but close/close-ok is ignored until close-ok. */
@@ -67,10 +69,8 @@ export class AmqpChannel implements ConsumerChannel {
   private nextDeliveryTag = 1;
   private consumerPrefetchCount = 0;
   private channelPrefetchCount = 0;
-  private confirmMode = false;
-  private nextPublishSequence = 1;
-  private confirmedUpTo = 0;
-  private lastConfirmSent = 0;
+  /** Set by confirm.select. */
+  private confirms: ConfirmTracker | undefined;
   private confirmFlushScheduled = false;
   /** Direct reply-to: this channel's pseudo-queue, once it consumes from amq.rabbitmq.reply-to. */
   private replyQueue: QueueHandle | undefined;
@@ -101,7 +101,7 @@ export class AmqpChannel implements ConsumerChannel {
       unackedCount: this.unacked.count,
       prefetchCount: this.consumerPrefetchCount,
       globalPrefetchCount: this.channelPrefetchCount,
-      confirm: this.confirmMode,
+      confirm: this.confirms !== undefined,
       transactional: this.transactional,
       consumers: [...this.consumers.values()].map((consumer) => ({
         tag: consumer.tag,
@@ -177,11 +177,17 @@ export class AmqpChannel implements ConsumerChannel {
         return;
       case "confirm.select":
         if (this.transactional) throw fail.preconditionFailed("cannot switch from tx to confirm mode");
-        this.confirmMode = true;
+        this.confirms ??= new ConfirmTracker({
+          ack: (upTo, multiple) => {
+            this.connection.send(basicAckFrame(this.number, upTo, multiple));
+            this.count(undefined, "confirm", 1, false);
+          },
+          nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
+        });
         if (!method.nowait) this.send({ method: "confirm.select-ok" });
         return;
       case "tx.select":
-        if (this.confirmMode) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
+        if (this.confirms !== undefined) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
         this.transactional = true;
         return this.send({ method: "tx.select-ok" });
       case "tx.commit":
@@ -528,12 +534,23 @@ export class AmqpChannel implements ConsumerChannel {
       this.txMandatory.push(mandatory);
       return;
     }
-    const accepted = this.route(message, mandatory);
-    if (this.confirmMode) this.confirm(this.nextPublishSequence++, accepted);
+    const confirms = this.confirms;
+    if (confirms === undefined) {
+      this.route(message, mandatory, undefined, 0);
+      return;
+    }
+    const sequence = confirms.publish();
+    const { refused, waiting } = this.route(message, mandatory, this, sequence);
+    if (refused) confirms.refuse(sequence);
+    else for (let count = 0; count < waiting; count++) confirms.wait(sequence);
+    this.scheduleConfirmFlush();
   }
 
-  /** Routes and enqueues; false if a queue refused the message (x-overflow reject-publish). */
-  private route(message: Message, mandatory: boolean): boolean {
+  /**
+   * Routes and enqueues. `waiting` counts the queues that will report the message durable to
+   * `waiter` (persistent messages in durable queues); `refused` is set if a queue refused it.
+   */
+  private route(message: Message, mandatory: boolean, waiter: DurabilityWaiter | undefined, token: number): { refused: boolean; waiting: number } {
     const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
     const queues = this.routed;
     if (exchange !== undefined) {
@@ -548,44 +565,35 @@ export class AmqpChannel implements ConsumerChannel {
       if (mandatory) {
         this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
       }
-      return true;
+      return NOTHING_TO_WAIT_FOR;
     }
-    let accepted = true;
+    let refused = false;
+    let waiting = 0;
     for (const queue of queues) {
       queue.stats.totals.publish++;
-      if (!queue.enqueue(message)) accepted = false;
+      const outcome = queue.enqueue(message, waiter, token);
+      if (outcome === "rejected") refused = true;
+      else if (outcome === "pending") waiting++;
     }
     queues.clear();
-    return accepted;
+    return refused || waiting > 0 ? { refused, waiting } : NOTHING_TO_WAIT_FOR;
   }
 
-  /**
-   * Publisher confirms (RabbitMQ extension): acks are coalesced into one basic.ack with
-   * multiple per batch of input; a refused message gets a basic.nack of its own, after
-   * the acks before it, so the client sees them in order.
-   */
-  private confirm(sequence: number, accepted: boolean): void {
-    if (!accepted) {
-      this.flushConfirms();
-      this.connection.send(basicNackFrame(this.number, sequence, false, false));
-      this.lastConfirmSent = this.confirmedUpTo = sequence;
-      return;
-    }
-    this.confirmedUpTo = sequence;
-    if (this.confirmFlushScheduled) return;
+  /** A queue has the publish with this sequence number on disk. */
+  messageDurable(sequence: number): void {
+    if (this.confirms === undefined || this.closing) return;
+    this.confirms.durable(sequence);
+    this.scheduleConfirmFlush();
+  }
+
+  /** Confirms go out once per batch of input (or of fsync reports), coalesced with multiple. */
+  private scheduleConfirmFlush(): void {
+    if (this.confirmFlushScheduled || !this.confirms?.hasReady) return;
     this.confirmFlushScheduled = true;
     this.connection.afterBatch(() => {
       this.confirmFlushScheduled = false;
-      this.flushConfirms();
+      if (!this.closing) this.confirms?.flush();
     });
-  }
-
-  private flushConfirms(): void {
-    const upTo = this.confirmedUpTo;
-    if (this.closing || upTo === this.lastConfirmSent) return;
-    this.connection.send(basicAckFrame(this.number, upTo, upTo - this.lastConfirmSent > 1));
-    this.count(undefined, "confirm", upTo - this.lastConfirmSent, false);
-    this.lastConfirmSent = upTo;
   }
 
   /** Adds to the message counters of the queue (if any), the vhost and the node: a few field increments. */
@@ -622,9 +630,13 @@ export class AmqpChannel implements ConsumerChannel {
     this.txPublishes = [];
     this.txMandatory = [];
     this.txAcks = [];
-    for (let index = 0; index < publishes.length; index++) this.route(publishes[index], mandatory[index]);
+    // commit-ok only once the transaction's persistent messages are on disk.
+    const commit = new PendingCommit(() => {
+      if (!this.closing) this.send({ method: "tx.commit-ok" });
+    });
+    for (let index = 0; index < publishes.length; index++) commit.waiting += this.route(publishes[index], mandatory[index], commit, 0).waiting;
     for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));
-    this.send({ method: "tx.commit-ok" });
+    commit.start();
     this.resumeDeliveries();
   }
 
@@ -661,6 +673,29 @@ export class AmqpChannel implements ConsumerChannel {
 }
 
 type Settlement = "ack" | "requeue" | "discard";
+
+const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
+
+/** A tx.commit waiting for its persistent messages to reach the disk. */
+class PendingCommit implements DurabilityWaiter {
+  waiting = 0;
+  private started = false;
+  private readonly done: () => void;
+
+  constructor(done: () => void) {
+    this.done = done;
+  }
+
+  start(): void {
+    this.started = true;
+    if (this.waiting === 0) this.done();
+  }
+
+  messageDurable(): void {
+    this.waiting--;
+    if (this.started && this.waiting === 0) this.done();
+  }
+}
 
 function settlementOf(kind: "ack" | "reject", requeue: boolean): Settlement {
   return kind === "ack" ? "ack" : requeue ? "requeue" : "discard";

@@ -10,7 +10,8 @@ import { assert } from "../../lib/assert.js";
 import type { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
-import type { DeadLetterReason, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
+import type { DeadLetterReason, EnqueueOutcome, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
+import type { DurabilityWaiter, QueueBacking, RecoveredRecord } from "./queue-backing.js";
 import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
 import { FifoReadyList, PriorityReadyList, type ReadyList } from "./ready-list.js";
 
@@ -23,6 +24,8 @@ export interface ClassicQueueEvents {
   deadLetter(queue: ClassicQueue, messages: readonly Message[], reason: DeadLetterReason): void;
   /** The wall clock, for TTLs (milliseconds). */
   nowMs(): number;
+  /** Something went wrong that is not the client's doing (the store failed to delete files). */
+  log?(message: string): void;
 }
 
 export class ClassicQueue implements QueueHandle {
@@ -51,6 +54,8 @@ export class ClassicQueue implements QueueHandle {
   private lastUsedMs: number;
   /** Whether any ready entry can expire, so tick() has work to do. */
   private mayExpire = false;
+  /** The message store of a durable queue (persistent messages only); undefined for transient queues. */
+  backing: QueueBacking | undefined;
 
   constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS, argumentSettings: QueueSettings = settings) {
     this.name = declaration.name;
@@ -95,16 +100,24 @@ export class ClassicQueue implements QueueHandle {
     return this.settings.singleActiveConsumer ? this.consumerList[0] : undefined;
   }
 
-  enqueue(message: Message): boolean {
+  enqueue(message: Message, waiter?: DurabilityWaiter, token = 0): EnqueueOutcome {
     assert(!this.isDeleted, "enqueue on a deleted queue");
     const settings = this.settings;
     if (settings.overflow !== "drop-head" && this.wouldOverflow(message)) {
       if (settings.overflow === "reject-publish-dlx") this.deadLetter([message], "maxlen");
-      return false;
+      return "rejected";
     }
     const expiresAtMs = this.expiryOf(message);
     const priority = settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(message.header) ?? 0, settings.maxPriority);
-    const entry: QueueEntry = { sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority };
+    let position: QueueEntry["position"];
+    let outcome: EnqueueOutcome = "accepted";
+    if (this.backing !== undefined && message.persistent) {
+      // On disk before anything else: a consumer may ack it before the fsync, which the store allows.
+      const appended = this.backing.append(message, expiresAtMs);
+      position = appended.position;
+      if (waiter !== undefined && this.backing.waitFor(appended.sequence, waiter, token)) outcome = "pending";
+    }
+    const entry: QueueEntry = { sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority, position };
     // Deliver or enqueue (RabbitMQ's order): with nothing waiting ahead of it, a message goes
     // straight to a consumer that can take it, so even x-message-ttl 0 reaches a ready consumer.
     if (this.ready.length === 0 && !this.dispatching) {
@@ -112,7 +125,8 @@ export class ClassicQueue implements QueueHandle {
       if (consumer !== undefined) {
         if (!consumer.noAck) this.unacked++;
         consumer.deliver(this, entry);
-        return true;
+        if (consumer.noAck) this.forget([entry]);
+        return outcome;
       }
     }
     this.ready.push(entry);
@@ -121,7 +135,16 @@ export class ClassicQueue implements QueueHandle {
     if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();
     // x-message-ttl 0: a message that could not be handed to a consumer at once expires now.
     if (expiresAtMs !== Infinity) this.expireHead(this.events.nowMs());
-    return true;
+    return outcome;
+  }
+
+  /** Recovery: records found on disk go back as ready entries, in their order. */
+  restore(records: readonly RecoveredRecord[], redelivered: boolean): void {
+    for (const record of records) {
+      const priority = this.settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(record.message.header) ?? 0, this.settings.maxPriority);
+      this.ready.push({ sequence: this.nextSequence++, message: record.message, redelivered, expiresAtMs: record.expiresAtMs, priority, position: record.position });
+      if (record.expiresAtMs !== Infinity) this.mayExpire = true;
+    }
   }
 
   addConsumer(consumer: QueueConsumer): void {
@@ -148,13 +171,16 @@ export class ClassicQueue implements QueueHandle {
     this.lastUsedMs = this.events.nowMs();
     if (this.mayExpire) this.expireHead(this.lastUsedMs);
     const entry = this.ready.shift();
-    if (entry !== undefined && !noAck) this.unacked++;
+    if (entry === undefined) return undefined;
+    if (noAck) this.forget([entry]);
+    else this.unacked++;
     return entry;
   }
 
   settle(entries: readonly QueueEntry[]): void {
     this.unacked -= entries.length;
     assert(this.unacked >= 0, `queue '${this.name}' settled more than it delivered`);
+    this.forget(entries);
   }
 
   reject(entries: readonly QueueEntry[]): void {
@@ -187,6 +213,7 @@ export class ClassicQueue implements QueueHandle {
         const entry = this.ready.shift() as QueueEntry;
         if (!consumer.noAck) this.unacked++;
         consumer.deliver(this, entry);
+        if (consumer.noAck) this.forget([entry]);
       }
     } finally {
       this.dispatching = false;
@@ -194,6 +221,8 @@ export class ClassicQueue implements QueueHandle {
   }
 
   purge(): number {
+    // Unacked messages stay (AMQP queue.purge): only the ready ones leave the store.
+    if (this.backing !== undefined) this.forget([...this.ready.entries()]);
     return this.ready.clear();
   }
 
@@ -201,6 +230,9 @@ export class ClassicQueue implements QueueHandle {
     if (this.isDeleted) return 0;
     this.isDeleted = true;
     const count = this.ready.clear();
+    const backing = this.backing;
+    this.backing = undefined;
+    backing?.store.deleteAll().catch((error: Error) => this.events.log?.(`queue '${this.name}': removing its store failed: ${error.message}`));
     const consumers = this.consumerList.splice(0);
     for (const consumer of consumers) consumer.cancelledByServer(this);
     return count;
@@ -248,7 +280,9 @@ export class ClassicQueue implements QueueHandle {
     if (maxLength === undefined && maxLengthBytes === undefined) return;
     const dropped: Message[] = [];
     while (this.ready.length > 0 && ((maxLength !== undefined && this.ready.length > maxLength) || (maxLengthBytes !== undefined && this.ready.bytes > maxLengthBytes))) {
-      dropped.push((this.ready.shift() as QueueEntry).message);
+      const entry = this.ready.shift() as QueueEntry;
+      this.forget([entry]);
+      dropped.push(entry.message);
     }
     if (dropped.length > 0) this.deadLetter(dropped, "maxlen");
   }
@@ -256,8 +290,18 @@ export class ClassicQueue implements QueueHandle {
   /** Expired messages are removed when they reach the head, never delivered (RabbitMQ's TTL rule). */
   private expireHead(nowMs: number): void {
     const expired = this.ready.takeExpired(nowMs);
-    if (expired.length > 0) this.deadLetter(expired.map((entry) => entry.message), "expired");
+    if (expired.length > 0) {
+      this.forget(expired);
+      this.deadLetter(expired.map((entry) => entry.message), "expired");
+    }
     if (this.ready.length === 0 && this.settings.messageTtlMs === undefined) this.mayExpire = false;
+  }
+
+  /** The entries are gone for good: their records in the store are acknowledged. */
+  private forget(entries: readonly QueueEntry[]): void {
+    const backing = this.backing;
+    if (backing === undefined) return;
+    for (const entry of entries) if (entry.position !== undefined) backing.ack(entry.position);
   }
 
   private deadLetter(messages: readonly Message[], reason: DeadLetterReason): void {

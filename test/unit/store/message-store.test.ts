@@ -193,3 +193,20 @@ test("a segment deleted while its last writes await their fsync is still flushed
   assert.equal(store.durableSequence, 5);
   await store.close();
 });
+
+test("create() starts a new queue's store at once, empty even where a deleted queue left files", async () => {
+  const directory = join(tempDirectory(), "queue");
+  const committer = new Committer();
+  const { MessageStore } = await import("../../../src/store/message-store.js");
+  const old = MessageStore.create({ directory, committer, segmentSizeBytes: SMALL_SEGMENT_BYTES });
+  old.append([payload(1, 100)]);
+  await old.waitDurable(1);
+  await old.close();
+  const fresh = MessageStore.create({ directory, committer, segmentSizeBytes: SMALL_SEGMENT_BYTES });
+  assert.equal(fresh.liveCount, 0);
+  const { sequence } = fresh.append([payload(2, 100)]);
+  await fresh.waitDurable(sequence);
+  await fresh.close();
+  const { livePositions } = await MessageStore.open({ directory, committer, segmentSizeBytes: SMALL_SEGMENT_BYTES });
+  assert.equal(livePositions.length, 1);
+});

@@ -6,14 +6,14 @@
  * limits and operator policies kept as parameters, and users without a hashing algorithm
  * (RabbitMQ's pre-3.6 exports, whose hashes are MD5).
  */
-import type { Broker } from "../broker/broker.js";
-import type { Vhost } from "../broker/vhost.js";
+import type { Broker } from "./broker.js";
+import type { Vhost } from "./vhost.js";
 import type { HashingAlgorithm } from "../auth/password.js";
 import { hashPassword } from "../auth/password.js";
-import { tableToJs } from "../broker/message/field-table.js";
-import { applyDefinitionCommand, operationsState, vhostMetadata, type DefinitionCommand } from "../broker/definitions.js";
+import { tableToJs } from "./message/field-table.js";
+import { applyDefinitionCommand, operationsState, vhostMetadata, type DefinitionCommand } from "./definitions.js";
 import { parseTags } from "../auth/tags.js";
-import type { ApplyTo, Policy } from "../broker/policies.js";
+import type { ApplyTo, Policy } from "./policies.js";
 import { WARREN_VERSION } from "../version.js";
 
 /** The RabbitMQ version Warren's API speaks; tools such as rabbitmqadmin read it. */
