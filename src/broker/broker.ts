@@ -3,6 +3,7 @@
  * adapters call into it; it never calls a protocol (DESIGN.md §2).
  */
 import { Counters } from "./stats.js";
+import { ResourceMonitor, type AlarmState } from "./alarms.js";
 import type { BrokerConfig } from "../config/config.js";
 import { UserStore, type User } from "../auth/users.js";
 import { Vhost } from "./vhost.js";
@@ -67,6 +68,8 @@ export interface BrokerConnection {
   shutdown(reason: string): void;
   /** Drops the connection at once (it did not answer a close in time). */
   terminate(): void;
+  /** A resource alarm started or cleared: block or unblock publishing. */
+  alarmChanged?(blocking: boolean): void;
   /** Closes it on an operator's request (management API, warrenctl close_connection). */
   closeByOperator?(reason: string): void;
 }
@@ -84,12 +87,15 @@ export class Broker {
   readonly stats = new Counters(Date.now());
   /** A coarse clock: read it instead of calling Date.now() on a hot path. */
   nowMs = Date.now();
+  /** Memory and disk alarms; publishers are blocked while one is in effect. */
+  readonly resources: ResourceMonitor;
   private nextConnectionId = 1;
   private clock: NodeJS.Timeout | undefined;
 
   constructor(config: BrokerConfig, logger: Logger) {
     this.config = config;
     this.logger = logger;
+    this.resources = new ResourceMonitor(config, (state) => this.onAlarmChange(state));
     this.addVhost(config.defaultVhost);
     onPolicyChange(this, (vhost) => this.vhosts.get(vhost)?.reapplyPolicies());
     const user = this.users.add(config.defaultUser, config.defaultPass, ["administrator"]);
@@ -139,8 +145,17 @@ export class Broker {
     this.connections.delete(connection);
   }
 
+  private onAlarmChange(state: AlarmState): void {
+    const monitor = this.resources;
+    if (state.memory) this.logger.warn(`memory resource limit alarm set on node ${this.config.nodeName}: ${monitor.lastMemoryUsedBytes} bytes used, limit ${monitor.memoryLimitBytes}. Publishers will be blocked until this alarm clears`);
+    if (state.disk) this.logger.warn(`free disk space alarm set on node ${this.config.nodeName}: ${monitor.lastDiskFreeBytes} bytes free, limit ${this.config.diskFreeLimitBytes}. Publishers will be blocked until this alarm clears`);
+    if (!monitor.blocking) this.logger.info(`resource alarms cleared on node ${this.config.nodeName}: publishers unblocked`);
+    for (const connection of this.connections) connection.alarmChanged?.(monitor.blocking);
+  }
+
   private tick(): void {
     this.nowMs = Date.now();
+    this.resources.tick(this.nowMs);
     for (const connection of this.connections) connection.tick(this.nowMs);
     for (const vhost of this.vhosts.values()) vhost.tick(this.nowMs);
   }

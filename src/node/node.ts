@@ -63,7 +63,7 @@ export class WarrenNode {
       nodeName: config.nodeName,
       startedAtMs: this.startedAtMs,
       listeners: () => this.listeners(),
-      alarms: () => ({ memory: false, disk: false }),
+      alarms: () => node.broker.resources.state,
     };
   }
 

@@ -51,12 +51,14 @@ export function nodeMethods(node: WarrenNode, requestStop: () => void): MethodTa
         const bytes = parseSizeBytes(value);
         if (bytes === undefined) throw new Error(`'${value}' is not a memory size (e.g. 2GB, 512MiB)`);
         node.config.memoryHighWatermarkAbsoluteBytes = bytes;
+        node.broker.resources.checkNow();
         return;
       }
       const fraction = Number(value);
       if (!(fraction >= 0) || Number.isNaN(fraction)) throw new Error(`'${value}' is not a fraction such as 0.4`);
       node.config.memoryHighWatermarkRelative = fraction;
       node.config.memoryHighWatermarkAbsoluteBytes = undefined;
+      node.broker.resources.checkNow();
     },
     set_disk_free_limit: (params) => {
       const value = text(params, "value");
@@ -65,12 +67,14 @@ export function nodeMethods(node: WarrenNode, requestStop: () => void): MethodTa
         if (!(fraction > 0)) throw new Error(`'${value}' is not a fraction such as 1.5`);
         node.config.diskFreeLimitRelative = fraction;
         node.config.diskFreeLimitBytes = Math.floor(totalmem() * fraction);
+        node.broker.resources.checkNow();
         return;
       }
       const bytes = parseSizeBytes(value);
       if (bytes === undefined) throw new Error(`'${value}' is not a disk size (e.g. 50MB, 2GB)`);
       node.config.diskFreeLimitBytes = bytes;
       node.config.diskFreeLimitRelative = undefined;
+      node.broker.resources.checkNow();
     },
     ...definitionMethods(node),
     ...listMethods(node),

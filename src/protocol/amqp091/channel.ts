@@ -42,6 +42,8 @@ export interface ChannelConnection {
   readonly outputBlocked: boolean;
   send(frame: Buffer): void;
   addExclusiveQueue(queue: QueueHandle): void;
+  /** A basic.publish arrived (alarms block publishing connections only). */
+  notePublish(): void;
   /** Runs `task` once after the current batch of input is handled (coalesces confirms). */
   afterBatch(task: () => void): void;
 }
@@ -514,6 +516,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   private basicPublish(method: BasicPublish): void {
     if (method.immediate) throw fail.notImplemented("immediate=true");
+    this.connection.notePublish();
     const exchange = this.vhost.exchange(method.exchange);
     // Publishers usually publish to one exchange: check the permission once per exchange name.
     if (exchange.name !== this.lastPermittedExchange) {

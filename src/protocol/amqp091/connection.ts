@@ -53,6 +53,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private lastSentMs: number;
   private closeDeadlineMs = 0;
   private corked = false;
+  /** Whether the client ever published: only publishers are blocked by alarms (as in RabbitMQ). */
+  private hasPublished = false;
+  private blockedByAlarm = false;
+  private connectionBlockedCapability = false;
   private batchTasks: (() => void)[] = [];
   private readonly flushBatch = (): void => this.runBatchTasks();
 
@@ -257,6 +261,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (capabilities?.type === "F") {
       this.consumerCancelNotify = fieldToJs(capabilities.value.get("consumer_cancel_notify") ?? { type: "V", value: null }) === true;
       this.authenticationFailureClose = fieldToJs(capabilities.value.get("authentication_failure_close") ?? { type: "V", value: null }) === true;
+      this.connectionBlockedCapability = fieldToJs(capabilities.value.get("connection.blocked") ?? { type: "V", value: null }) === true;
     }
     const credentials = parseSaslResponse(method.mechanism, method.response);
     const user = credentials && this.broker.users.authenticate(credentials.username, credentials.password);
@@ -403,6 +408,34 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     const tasks = this.batchTasks;
     this.batchTasks = [];
     for (const task of tasks) task();
+  }
+
+  /** The channel saw basic.publish: under an alarm, this connection is blocked from now on. */
+  notePublish(): void {
+    if (this.hasPublished) return;
+    this.hasPublished = true;
+    if (this.broker.resources.blocking) this.alarmChanged(true);
+  }
+
+  /**
+   * RabbitMQ's flow for alarms: a publishing connection gets connection.blocked (if it said it
+   * understands it) and is no longer read from, so its publishes wait in the network; consumers
+   * keep draining. connection.unblocked and reading again when the alarm clears.
+   */
+  alarmChanged(blocking: boolean): void {
+    if (this.state !== "open" || !this.hasPublished || blocking === this.blockedByAlarm) return;
+    this.blockedByAlarm = blocking;
+    if (blocking) {
+      if (this.connectionBlockedCapability) this.sendMethod(0, { method: "connection.blocked", reason: "low on resources" });
+      this.socket.pause();
+    } else {
+      if (this.connectionBlockedCapability) this.sendMethod(0, { method: "connection.unblocked" });
+      this.socket.resume();
+    }
+  }
+
+  get blocked(): boolean {
+    return this.blockedByAlarm;
   }
 
   addExclusiveQueue(queue: QueueHandle): void {
