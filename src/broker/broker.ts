@@ -4,6 +4,7 @@
  */
 import { Counters } from "./stats.js";
 import { ResourceMonitor, type AlarmState } from "./alarms.js";
+import { SpillArea } from "../queue/classic/spill-area.js";
 import type { BrokerConfig } from "../config/config.js";
 import { UserStore, type User } from "../auth/users.js";
 import { Vhost } from "./vhost.js";
@@ -87,6 +88,8 @@ export class Broker {
   readonly stats = new Counters(Date.now());
   /** A coarse clock: read it instead of calling Date.now() on a hot path. */
   nowMs = Date.now();
+  /** Scratch space for paging transient messages of long queues out of memory (made when first needed). */
+  private spillArea: SpillArea | undefined;
   /** Memory and disk alarms; publishers are blocked while one is in effect. */
   readonly resources: ResourceMonitor;
   private nextConnectionId = 1;
@@ -107,6 +110,16 @@ export class Broker {
     this.clock.unref();
   }
 
+  get spill(): SpillArea {
+    this.spillArea ??= new SpillArea(this.config.dataDir);
+    return this.spillArea;
+  }
+
+  /** Removes the scratch space (the broker is going away; paged transient messages go with it). */
+  removeSpill(): void {
+    this.spillArea?.remove();
+  }
+
   stop(): void {
     if (this.clock !== undefined) clearInterval(this.clock);
     for (const connection of [...this.connections]) connection.shutdown("broker shutting down");
@@ -120,6 +133,7 @@ export class Broker {
     if (vhost === undefined) {
       vhost = new Vhost(name, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
       this.vhosts.set(name, vhost);
+      vhost.spill = this.spill;
       this.onVhostAdded?.(vhost);
     }
     return vhost;

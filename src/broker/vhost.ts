@@ -18,6 +18,7 @@ import type { Message } from "./message/message.js";
 import { tableToJs } from "./message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
+import type { SpillArea } from "../queue/classic/spill-area.js";
 
 /** Gives new durable queues their message store (set when the node has a data directory). */
 export interface QueueStorage {
@@ -71,6 +72,8 @@ export class Vhost {
   private readonly policyFor: PolicyLookup;
   /** Where durable queues keep persistent messages; undefined: in memory only. */
   storage: QueueStorage | undefined;
+  /** Where long queues page transient messages out to; undefined: they stay in memory. */
+  spill: SpillArea | undefined;
   /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
   onDefinition: ((command: DefinitionCommand) => void) | undefined;
 
@@ -194,6 +197,7 @@ export class Vhost {
         deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
         nowMs: () => Date.now(),
         log: this.log,
+        createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
       },
       settings,
       argumentSettings,

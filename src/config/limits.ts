@@ -89,3 +89,12 @@ export const CONSUMER_TIMEOUT_MS_DEFAULT = 1_800_000;
 export const METADATA_LOG_COMMANDS_MAX = 10_000;
 /** One definition command (a policy or a queue with its arguments) is small; a larger record on disk is corrupt. */
 export const METADATA_COMMAND_BYTES_MAX = 1024 * 1024;
+
+/**
+ * Ready messages a classic queue keeps with their bodies in memory; past this, bodies wait on
+ * disk until they near the head, so a backlog of millions costs bookkeeping, not bodies.
+ * 16k messages of a few KB keep the head of a busy queue in memory with room to spare.
+ */
+export const QUEUE_IN_MEMORY_MESSAGES_MAX = 16_384;
+/** The same window for x-queue-mode=lazy queues, whose users asked for messages on disk. */
+export const LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX = 256;

@@ -10,7 +10,7 @@ import type { ManagementContext } from "./http.js";
 import { listenHttp, type RunningHttpServer } from "./server.js";
 import { brokerStats, type CounterName } from "./stats.js";
 import { diskFreeBytes, memoryLimitBytes, clusterName } from "./api/overview.js";
-import { RABBITMQ_COMPATIBLE_VERSION } from "./definitions-format.js";
+import { RABBITMQ_COMPATIBLE_VERSION } from "../broker/definitions-json.js";
 import { WARREN_VERSION } from "../version.js";
 
 type Labels = Record<string, string>;

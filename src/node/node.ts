@@ -173,6 +173,7 @@ export class WarrenNode {
       this.serialise(async () => {
         await this.persistence?.close();
         this.persistence = undefined;
+        this.broker.removeSpill();
       }),
     );
   }

@@ -14,7 +14,13 @@ import type { DurabilityWaiter } from "./classic/queue-backing.js";
 export interface QueueEntry {
   /** Position in the queue, increasing; requeued entries go back to their position. */
   readonly sequence: number;
-  readonly message: Message;
+  /**
+   * The message. Entries handed out by a queue always carry it; inside a long queue an entry
+   * may be paged out (its body on disk) until it comes near the head.
+   */
+  message: Message;
+  /** The body's size, known even while the entry is paged out (x-max-length-bytes). */
+  readonly bodySizeBytes: number;
   /** Set once the message was delivered and came back (requeue, channel closed, recover). */
   redelivered: boolean;
   /** When the message expires (x-message-ttl or its expiration property); Infinity if never. */
@@ -23,6 +29,8 @@ export interface QueueEntry {
   readonly priority: number;
   /** Where a persistent message of a durable queue lies in the queue's store. */
   readonly position: SegmentPosition | undefined;
+  /** Where a transient message paged out of memory lies in the queue's scratch store. */
+  pagedAt: SegmentPosition | undefined;
 }
 
 /**

@@ -43,6 +43,11 @@ export interface MessageStoreOptions {
   onDurable?: (durableSequence: number) => void;
   /** Called once if the store fails (an fsync error): appends are refused from then on. */
   onFailure?: (error: StoreError) => void;
+  /**
+   * false for a scratch store that only moves bytes out of memory (transient messages paged
+   * out of a long queue): appends are never fsynced and the files are discarded at start.
+   */
+  sync?: boolean;
 }
 
 export interface AppendResult {
@@ -172,9 +177,11 @@ export class MessageStore implements CommitParticipant {
     this.disk += recordBytes;
     this.live += 1;
     this.written += 1;
-    this.dirtyFiles.add(file);
-    file.markDirty();
-    this.options.committer.requestCommit(this);
+    if (this.options.sync !== false) {
+      this.dirtyFiles.add(file);
+      file.markDirty();
+      this.options.committer.requestCommit(this);
+    }
     return { position: { segmentId: segment.segmentId, offsetBytes, payloadBytes }, sequence: this.written };
   }
 

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, requireAdministrator, vhostFor } from "../http.js";
 import type { Query } from "../query.js";
-import { exportDefinitions, exportVhostDefinitions, importDefinitions } from "../definitions-format.js";
+import { exportDefinitions, exportVhostDefinitions, importDefinitions } from "../../broker/definitions-json.js";
 
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
 

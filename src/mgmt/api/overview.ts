@@ -9,7 +9,7 @@ import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, notFound, requireAdministrator, requireMonitor, visibleVhosts } from "../http.js";
 import { brokerStats } from "../stats.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
-import { RABBITMQ_COMPATIBLE_VERSION } from "../definitions-format.js";
+import { RABBITMQ_COMPATIBLE_VERSION } from "../../broker/definitions-json.js";
 import { WARREN_VERSION } from "../../version.js";
 import { isMonitor } from "../../auth/tags.js";
 

@@ -8,7 +8,7 @@ import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, created, integerField, notFound, objectField, requireAdministrator, requirePolicymaker, vhostFor, visibleVhosts } from "../http.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
-import { policyJson } from "../definitions-format.js";
+import { policyJson } from "../../broker/definitions-json.js";
 import type { ApplyTo } from "../../broker/policies.js";
 
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;

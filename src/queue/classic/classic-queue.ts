@@ -7,11 +7,15 @@
  */
 import { Counters } from "../../broker/stats.js";
 import { assert } from "../../lib/assert.js";
-import type { Message } from "../../broker/message/message.js";
+import { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
 import type { DeadLetterReason, EnqueueOutcome, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
 import type { DurabilityWaiter, QueueBacking, RecoveredRecord } from "./queue-backing.js";
+import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
+
+/** Stands in for the message of an entry whose body is on disk; never leaves the queue. */
+const PAGED_OUT = new Message("", "", Buffer.alloc(0), Buffer.alloc(0));
 import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
 import { FifoReadyList, PriorityReadyList, type ReadyList } from "./ready-list.js";
 
@@ -26,6 +30,8 @@ export interface ClassicQueueEvents {
   nowMs(): number;
   /** Something went wrong that is not the client's doing (the store failed to delete files). */
   log?(message: string): void;
+  /** A scratch store to page transient messages out to, or undefined if the node has none. */
+  createSpill?(queue: ClassicQueue): QueueBacking | undefined;
 }
 
 export class ClassicQueue implements QueueHandle {
@@ -56,6 +62,10 @@ export class ClassicQueue implements QueueHandle {
   private mayExpire = false;
   /** The message store of a durable queue (persistent messages only); undefined for transient queues. */
   backing: QueueBacking | undefined;
+  /** Where transient messages are paged out to when the queue is long (created when first needed). */
+  private spill: QueueBacking | undefined;
+  /** Ready entries whose body is in memory. */
+  private inMemory = 0;
 
   constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS, argumentSettings: QueueSettings = settings) {
     this.name = declaration.name;
@@ -117,7 +127,7 @@ export class ClassicQueue implements QueueHandle {
       position = appended.position;
       if (waiter !== undefined && this.backing.waitFor(appended.sequence, waiter, token)) outcome = "pending";
     }
-    const entry: QueueEntry = { sequence: this.nextSequence++, message, redelivered: false, expiresAtMs, priority, position };
+    const entry: QueueEntry = { sequence: this.nextSequence++, message, bodySizeBytes: message.bodySizeBytes, redelivered: false, expiresAtMs, priority, position, pagedAt: undefined };
     // Deliver or enqueue (RabbitMQ's order): with nothing waiting ahead of it, a message goes
     // straight to a consumer that can take it, so even x-message-ttl 0 reaches a ready consumer.
     if (this.ready.length === 0 && !this.dispatching) {
@@ -129,6 +139,7 @@ export class ClassicQueue implements QueueHandle {
         return outcome;
       }
     }
+    this.pageOutIfBeyondWindow(entry);
     this.ready.push(entry);
     if (expiresAtMs !== Infinity) this.mayExpire = true;
     this.dispatch();
@@ -142,7 +153,12 @@ export class ClassicQueue implements QueueHandle {
   restore(records: readonly RecoveredRecord[], redelivered: boolean): void {
     for (const record of records) {
       const priority = this.settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(record.message.header) ?? 0, this.settings.maxPriority);
-      this.ready.push({ sequence: this.nextSequence++, message: record.message, redelivered, expiresAtMs: record.expiresAtMs, priority, position: record.position });
+      const entry: QueueEntry = {
+        sequence: this.nextSequence++, message: record.message, bodySizeBytes: record.message.bodySizeBytes, redelivered,
+        expiresAtMs: record.expiresAtMs, priority, position: record.position, pagedAt: undefined,
+      };
+      this.pageOutIfBeyondWindow(entry);
+      this.ready.push(entry);
       if (record.expiresAtMs !== Infinity) this.mayExpire = true;
     }
   }
@@ -170,7 +186,7 @@ export class ClassicQueue implements QueueHandle {
   dequeue(noAck: boolean): QueueEntry | undefined {
     this.lastUsedMs = this.events.nowMs();
     if (this.mayExpire) this.expireHead(this.lastUsedMs);
-    const entry = this.ready.shift();
+    const entry = this.takeHead();
     if (entry === undefined) return undefined;
     if (noAck) this.forget([entry]);
     else this.unacked++;
@@ -195,6 +211,7 @@ export class ClassicQueue implements QueueHandle {
     for (const entry of entries) {
       entry.redelivered = true;
       if (entry.expiresAtMs !== Infinity) this.mayExpire = true;
+      this.inMemory++;
       this.ready.requeue(entry);
     }
     this.dispatch();
@@ -210,7 +227,7 @@ export class ClassicQueue implements QueueHandle {
       while (this.ready.length > 0) {
         const consumer = this.nextConsumer();
         if (consumer === undefined) break;
-        const entry = this.ready.shift() as QueueEntry;
+        const entry = this.takeHead() as QueueEntry;
         if (!consumer.noAck) this.unacked++;
         consumer.deliver(this, entry);
         if (consumer.noAck) this.forget([entry]);
@@ -223,6 +240,8 @@ export class ClassicQueue implements QueueHandle {
   purge(): number {
     // Unacked messages stay (AMQP queue.purge): only the ready ones leave the store.
     if (this.backing !== undefined) this.forget([...this.ready.entries()]);
+    this.spill?.store.purge();
+    this.inMemory = 0;
     return this.ready.clear();
   }
 
@@ -233,6 +252,8 @@ export class ClassicQueue implements QueueHandle {
     const backing = this.backing;
     this.backing = undefined;
     backing?.store.deleteAll().catch((error: Error) => this.events.log?.(`queue '${this.name}': removing its store failed: ${error.message}`));
+    this.spill?.store.deleteAll().catch(() => undefined);
+    this.spill = undefined;
     const consumers = this.consumerList.splice(0);
     for (const consumer of consumers) consumer.cancelledByServer(this);
     return count;
@@ -280,7 +301,7 @@ export class ClassicQueue implements QueueHandle {
     if (maxLength === undefined && maxLengthBytes === undefined) return;
     const dropped: Message[] = [];
     while (this.ready.length > 0 && ((maxLength !== undefined && this.ready.length > maxLength) || (maxLengthBytes !== undefined && this.ready.bytes > maxLengthBytes))) {
-      const entry = this.ready.shift() as QueueEntry;
+      const entry = this.takeHead() as QueueEntry;
       this.forget([entry]);
       dropped.push(entry.message);
     }
@@ -290,11 +311,59 @@ export class ClassicQueue implements QueueHandle {
   /** Expired messages are removed when they reach the head, never delivered (RabbitMQ's TTL rule). */
   private expireHead(nowMs: number): void {
     const expired = this.ready.takeExpired(nowMs);
+    for (const entry of expired) this.pageIn(entry);
     if (expired.length > 0) {
       this.forget(expired);
       this.deadLetter(expired.map((entry) => entry.message), "expired");
     }
     if (this.ready.length === 0 && this.settings.messageTtlMs === undefined) this.mayExpire = false;
+  }
+
+  /** The next ready entry, its body brought back from disk if it was paged out. */
+  private takeHead(): QueueEntry | undefined {
+    const entry = this.ready.shift();
+    if (entry !== undefined) this.pageIn(entry);
+    return entry;
+  }
+
+  /**
+   * Past the in-memory window, a new entry's body goes to disk: a persistent message of a
+   * durable queue is there already; a transient one is written to the queue's scratch store.
+   */
+  private pageOutIfBeyondWindow(entry: QueueEntry): void {
+    const window = this.settings.lazy ? LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX : QUEUE_IN_MEMORY_MESSAGES_MAX;
+    if (this.inMemory < window) {
+      this.inMemory++;
+      return;
+    }
+    if (entry.position === undefined) {
+      this.spill ??= this.events.createSpill?.(this);
+      if (this.spill === undefined) {
+        this.inMemory++; // no disk to page to: the message stays in memory
+        return;
+      }
+      entry.pagedAt = this.spill.append(entry.message, entry.expiresAtMs).position;
+    } else if (this.backing === undefined) {
+      this.inMemory++;
+      return;
+    }
+    entry.message = PAGED_OUT;
+  }
+
+  /** An entry leaves the ready list: its body must be in memory again. */
+  private pageIn(entry: QueueEntry): void {
+    if (entry.message !== PAGED_OUT) {
+      this.inMemory--;
+      return;
+    }
+    if (entry.pagedAt !== undefined) {
+      const spill = this.spill as QueueBacking;
+      entry.message = spill.read(entry.pagedAt).message;
+      spill.ack(entry.pagedAt);
+      entry.pagedAt = undefined;
+    } else {
+      entry.message = (this.backing as QueueBacking).read(entry.position as NonNullable<QueueEntry["position"]>).message;
+    }
   }
 
   /** The entries are gone for good: their records in the store are acknowledged. */

@@ -34,11 +34,11 @@ export class FifoReadyList implements ReadyList {
 
   push(entry: QueueEntry): void {
     this.items.push(entry);
-    this.bytes += entry.message.bodySizeBytes;
+    this.bytes += entry.bodySizeBytes;
   }
 
   requeue(entry: QueueEntry): void {
-    this.bytes += entry.message.bodySizeBytes;
+    this.bytes += entry.bodySizeBytes;
     const first = this.items.peekFirst();
     if (first === undefined || entry.sequence < first.sequence) return this.items.unshift(entry);
     const last = this.items.peekLast() as QueueEntry;
@@ -48,7 +48,7 @@ export class FifoReadyList implements ReadyList {
 
   shift(): QueueEntry | undefined {
     const entry = this.items.shift();
-    if (entry !== undefined) this.bytes -= entry.message.bodySizeBytes;
+    if (entry !== undefined) this.bytes -= entry.bodySizeBytes;
     return entry;
   }
 
