@@ -68,16 +68,21 @@ export class NodePersistence implements QueueStorage {
   async close(): Promise<void> {
     await Promise.all([...this.stores].map((store) => store.close().catch((error: Error) => this.logger.error(`closing a queue store: ${error.message}`))));
     this.stores.clear();
-    if (this.metadata !== undefined) {
-      this.metadata.snapshot();
-      this.metadata.close();
-      this.metadata = undefined;
+    try {
+      if (this.metadata !== undefined) {
+        this.metadata.snapshot();
+        this.metadata.close();
+        this.metadata = undefined;
+      }
+      const marker = join(this.options.dataDir, "clean-shutdown");
+      writeFileSync(marker, `${new Date().toISOString()}\n`);
+      const fd = openSync(marker, "r+");
+      fsyncSync(fd);
+      closeSync(fd);
+    } catch (error) {
+      // The log already holds every change; without the marker the next start only marks messages redelivered.
+      this.logger.error(`closing the data directory ${this.options.dataDir} failed: ${(error as Error).message}`);
     }
-    const marker = join(this.options.dataDir, "clean-shutdown");
-    writeFileSync(marker, `${new Date().toISOString()}\n`);
-    const fd = openSync(marker, "r+");
-    fsyncSync(fd);
-    closeSync(fd);
   }
 
   /** New vhosts (and those replayed) log their definitions and give durable queues a store. */

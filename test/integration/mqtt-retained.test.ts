@@ -74,7 +74,6 @@ test("MQTT 5 retain handling 2 sends nothing; shared subscriptions get no retain
 
 test("retained messages survive a broker restart with the same data directory", async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), "warren-mqtt-"));
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
   const first = await startMqttBroker({ dataDir });
   const publisher = await connectClient(first, { protocolVersion: 5 });
   await publisher.publishAsync("persist/one", "kept across restarts", { qos: 1, retain: true, properties: { contentType: "text/plain" } });
@@ -85,7 +84,11 @@ test("retained messages survive a broker restart with the same data directory", 
   await first.stop();
 
   const second = await startMqttBroker({ dataDir });
-  t.after(() => second.stop());
+  // Stop before removing the data directory: stopping writes the metadata snapshot there.
+  t.after(async () => {
+    await second.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
   const log = new MessageLog();
   const subscriber = await connectClient(second, { protocolVersion: 5 }, log);
   t.after(() => endClient(subscriber));

@@ -147,16 +147,16 @@ test("per-message expiration takes the lower of it and x-message-ttl; 0 expires 
 
 test("x-max-length with drop-head dead-letters the oldest; reject-publish refuses the newest", () => {
   const dropHead = timedQueue({ "x-max-length": 2 });
-  for (let id = 1; id <= 4; id++) assert.equal(dropHead.q.enqueue(message(id)), true);
+  for (let id = 1; id <= 4; id++) assert.equal(dropHead.q.enqueue(message(id)), "accepted");
   assert.deepEqual(dropHead.dead, [{ ids: [1], reason: "maxlen" }, { ids: [2], reason: "maxlen" }]);
   assert.equal(dropHead.q.readyCount, 2);
 
   const reject = timedQueue({ "x-max-length": 2, "x-overflow": "reject-publish" });
-  assert.deepEqual([1, 2, 3].map((id) => reject.q.enqueue(message(id))), [true, true, false]);
+  assert.deepEqual([1, 2, 3].map((id) => reject.q.enqueue(message(id))), ["accepted", "accepted", "rejected"]);
   assert.deepEqual(reject.dead, []);
 
   const rejectDlx = timedQueue({ "x-max-length-bytes": 2, "x-overflow": "reject-publish-dlx" });
-  assert.deepEqual([1, 2, 3].map((id) => rejectDlx.q.enqueue(message(id))), [true, true, false]);
+  assert.deepEqual([1, 2, 3].map((id) => rejectDlx.q.enqueue(message(id))), ["accepted", "accepted", "rejected"]);
   assert.deepEqual(rejectDlx.dead, [{ ids: [3], reason: "maxlen" }]);
 });
 
