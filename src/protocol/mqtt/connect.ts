@@ -6,6 +6,7 @@
  * a client without user name and password logs in as `mqtt.default_user` when
  * `mqtt.allow_anonymous` is on; loopback-only users (guest) may connect from loopback only.
  */
+import { restoreSession } from "./subscribe.js";
 import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { checkPermitted } from "../../auth/permissions.js";
@@ -66,6 +67,7 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
     context.endSession(existing); // [MQTT-3.1.2-4]
     existing = undefined;
   }
+  if (existing === undefined && !packet.cleanStart) existing = restoreSession(context, key, clientId, vhost, user);
   const requestedExpirySeconds = v5 ? (properties.sessionExpiryIntervalSeconds ?? 0) : packet.cleanStart ? 0 : Number.MAX_SAFE_INTEGER;
   const expirySeconds = Math.min(requestedExpirySeconds, context.options.maxSessionExpirySeconds);
   const session = existing ?? new Session(key, clientId, vhost, user);

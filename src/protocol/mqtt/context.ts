@@ -4,6 +4,7 @@
  * waiting for their delay. One coarse timer per broker expires detached sessions and sends
  * delayed wills (STYLE.md practice 10), instead of a timer per session.
  */
+import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
 import type { Broker } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
@@ -30,6 +31,21 @@ interface PendingWill {
 }
 
 const contexts = new WeakMap<Broker, Promise<MqttContext>>();
+
+/** Settles once every durable queue it waits for has reported the message on disk. */
+class DurabilityBarrier implements DurabilityWaiter {
+  waiting = 0;
+  private resolve: (() => void) | undefined;
+
+  promise(): Promise<void> | undefined {
+    if (this.waiting === 0) return undefined;
+    return new Promise((resolve) => (this.resolve = resolve));
+  }
+
+  messageDurable(): void {
+    if (--this.waiting === 0) this.resolve?.();
+  }
+}
 
 export class MqttContext {
   readonly broker: Broker;
@@ -77,16 +93,21 @@ export class MqttContext {
     return `${vhost}\u0000${clientId}`;
   }
 
-  /** Routes a message through the MQTT exchange; returns how many queues it reached. */
-  route(vhost: Vhost, message: MqttMessage): number {
+  /**
+   * Routes a message through the MQTT exchange: how many queues it reached, and, when asked
+   * (QoS 1 and 2), a promise that settles once every durable queue has it on disk, so the
+   * PUBACK/PUBREC keeps the promise an AMQP confirm keeps.
+   */
+  route(vhost: Vhost, message: MqttMessage, waitForDisk = false): { count: number; durable: Promise<void> | undefined } {
     const exchange = vhost.exchanges.get(this.options.exchange);
-    if (exchange === undefined) return 0;
+    if (exchange === undefined) return { count: 0, durable: undefined };
     const queues = this.routed;
     vhost.route(exchange, message, queues);
     const count = queues.size;
-    for (const queue of queues) queue.enqueue(message);
+    const barrier = waitForDisk ? new DurabilityBarrier() : undefined;
+    for (const queue of queues) if (queue.enqueue(message, barrier, 0) === "pending") (barrier as DurabilityBarrier).waiting++;
     queues.clear();
-    return count;
+    return { count, durable: barrier?.promise() };
   }
 
   // ---- sessions ------------------------------------------------------------------------------

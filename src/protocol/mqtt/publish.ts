@@ -95,10 +95,12 @@ export class InboundPublisher {
       publisher: session,
       payload,
     });
-    let durable: Promise<void> | undefined;
-    if (packet.retain) durable = this.retain(message);
-    const queueCount = this.context.route(connection.vhost, message);
+    const retained = packet.retain ? this.retain(message) : undefined;
+    const routed = this.context.route(connection.vhost, message, packet.qos > 0);
+    const queueCount = routed.count;
     if (packet.qos === 0) return;
+    // The acknowledgement waits for the retained store and the durable queues alike.
+    const durable = retained !== undefined && routed.durable !== undefined ? Promise.all([retained, routed.durable]).then(() => undefined) : (retained ?? routed.durable);
     if (packet.qos === 2) session.inboundQos2.add(packet.packetId);
     // MQTT 5 tells a publisher that nobody was listening (0x10), as RabbitMQ does.
     const reasonCode = queueCount === 0 && level === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;

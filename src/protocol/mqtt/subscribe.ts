@@ -16,7 +16,10 @@ import { MQTT_SUBSCRIPTIONS_PER_SESSION_MAX } from "../../config/limits.js";
 import type { MqttContext } from "./context.js";
 import type { Session, SessionSubscription } from "./session.js";
 import type { ProtocolLevel, Qos, SubscribePacket } from "./packets.js";
-import { filterToBindingKey, parseFilter } from "./topic.js";
+import { filterToBindingKey, parseFilter, routingKeyToTopic } from "./topic.js";
+import { Session as SessionClass } from "./session.js";
+import type { Vhost } from "../../broker/vhost.js";
+import type { User } from "../../auth/users.js";
 import { ReasonCode, protocolError } from "./reason-codes.js";
 import type { MqttView } from "./message-mapping.js";
 
@@ -64,6 +67,32 @@ export function subscribe(context: MqttContext, session: Session, packet: Subscr
   }
   session.subscriptionsChanged();
   return codes;
+}
+
+/**
+ * A persistent session the broker no longer has in memory (it restarted) is still there if its
+ * durable queues are: RabbitMQ decides "session present" the same way. Its subscriptions are
+ * read back from the queues' bindings to the MQTT exchange, and consumption resumes.
+ */
+export function restoreSession(context: MqttContext, key: string, clientId: string, vhost: Vhost, user: User): Session | undefined {
+  const exchange = vhost.exchanges.get(context.options.exchange);
+  let session: Session | undefined;
+  for (const qos of [0, 1, 2] as const) {
+    const queue = vhost.queues.get(ownQueueName(clientId, qos));
+    if (queue === undefined || !queue.durable) continue;
+    session ??= new SessionClass(key, clientId, vhost, user);
+    for (const binding of exchange?.routing.bindings() ?? []) {
+      if (binding.destination !== queue) continue;
+      const filter = routingKeyToTopic(binding.routingKey);
+      session.subscriptions.set(filter, {
+        filter, qos, noLocal: false, retainAsPublished: false, retainHandling: 2, shareName: undefined, topicFilter: filter,
+        bindingKey: binding.routingKey, queue, subscriptionIdentifier: undefined,
+      });
+    }
+    session.ensureConsumer(queue, qos, qos === 0);
+  }
+  session?.subscriptionsChanged();
+  return session;
 }
 
 /** UNSUBSCRIBE: returns MQTT 5's reason code per filter. */
