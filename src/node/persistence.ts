@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import type { QueueStorage } from "../broker/vhost.js";
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
-import { QueueBacking, type RecoveredRecord } from "../queue/classic/queue-backing.js";
+import { QueueBacking } from "../queue/classic/queue-backing.js";
 import { Committer } from "../store/committer.js";
 import { MessageStore } from "../store/message-store.js";
 import { MetadataStore } from "../metadata/metadata-store.js";
@@ -104,15 +104,15 @@ export class NodePersistence implements QueueStorage {
         if (!(queue instanceof ClassicQueue) || !queue.durable || queue.exclusiveOwner !== undefined) continue;
         directories.delete(queueDirectoryName(vhost.name, queue.name));
         let backing: QueueBacking | undefined;
-        const { store, livePositions } = await MessageStore.open(this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence)));
+        const { store, livePositions } = await MessageStore.open({
+          ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence)),
+          onLiveRecord: (position, payload) => queue.restoreRecord(position, payload, markRedelivered),
+        });
         backing = new QueueBacking(store);
         this.stores.add(store);
-        const records: RecoveredRecord[] = [];
-        for (const position of livePositions) records.push(backing.read(position));
-        queue.restore(records, markRedelivered);
         queue.backing = backing;
         queues++;
-        messages += records.length;
+        messages += livePositions.length;
       }
     }
     // Stores of queues that no longer exist (deleted just before a crash) are removed.

@@ -48,6 +48,8 @@ export interface MessageStoreOptions {
    * out of a long queue): appends are never fsynced and the files are discarded at start.
    */
   sync?: boolean;
+  /** Recovery hands each live record's payload here (a view, valid during the call), in order. */
+  onLiveRecord?: (position: SegmentPosition, payload: Buffer) => void;
 }
 
 export interface AppendResult {
@@ -85,7 +87,7 @@ export class MessageStore implements CommitParticipant {
       "segmentSizeBytes within the STORE_SEGMENT_SIZE_BYTES limits",
     );
     const log = options.log ?? ((message: string) => console.warn(`store ${options.directory}: ${message}`));
-    const recovered = await recoverDirectory(options.committer.fileSystem, options.directory, log);
+    const recovered = await recoverDirectory(options.committer.fileSystem, options.directory, log, options.onLiveRecord);
     const files = new SegmentFiles(options.committer.fileSystem, options.directory, log, recovered.nextSegmentId);
     const store = new MessageStore(options, segmentSizeBytes, files, log);
     for (const segment of recovered.segments) {

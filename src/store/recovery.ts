@@ -63,6 +63,7 @@ export async function recoverDirectory(
   fileSystem: FileSystem,
   directory: string,
   log: (message: string) => void,
+  onLiveRecord?: (position: SegmentPosition, payload: Buffer) => void,
 ): Promise<RecoveryResult> {
   fileSystem.makeDirectory(directory);
   const segmentIds: number[] = [];
@@ -91,7 +92,11 @@ export async function recoverDirectory(
       for (let ordinal = 0; ordinal < segment.index.count; ordinal++) {
         if (segment.index.isAcked(ordinal)) continue;
         const offsetBytes = segment.index.offsetAt(ordinal);
-        livePositions.push({ segmentId, offsetBytes, payloadBytes: segment.payloadLengths[ordinal]! });
+        const position = { segmentId, offsetBytes, payloadBytes: segment.payloadLengths[ordinal]! };
+        livePositions.push(position);
+        // The segment was read whole to verify it: hand the payload over now instead of reading it again.
+        const start = offsetBytes + RECORD_HEADER_BYTES;
+        onLiveRecord?.(position, segment.bytes.subarray(start, start + position.payloadBytes));
       }
     }
     // Recovery of a long backlog must not starve the other queues recovering beside it.
@@ -109,18 +114,20 @@ function recoverSegment(
   segmentId: number,
   hasAckFile: boolean,
   log: (message: string) => void,
-): RecoveredSegment & { payloadLengths: number[] } {
+): RecoveredSegment & { payloadLengths: number[]; bytes: Buffer } {
   const name = segmentFileName(segmentId);
   const fd = fileSystem.open(join(directory, name), "readWrite");
   let scan: { offsets: number[]; payloadLengths: number[]; sizeBytes: number };
   let segmentFileBytes: number;
+  let segmentBytes: Buffer;
   try {
     const { bytes, fileBytes } = readFile(fileSystem, fd, SEGMENT_FILE_BYTES_MAX);
     segmentFileBytes = fileBytes;
+    segmentBytes = bytes;
     const header = checkSegmentHeader(bytes);
     if (header === "short") {
       if (fileBytes > 0) log(`${name}: ${fileBytes} bytes, shorter than a segment header; ignored`);
-      return { segmentId, index: new SegmentIndex(1), sizeBytes: fileBytes, ackFileBytes: 0, payloadLengths: [] };
+      return { segmentId, index: new SegmentIndex(1), sizeBytes: fileBytes, ackFileBytes: 0, payloadLengths: [], bytes };
     }
     if (header === "bad-version") {
       throw new StoreError("STORE_CORRUPT", `${join(directory, name)}: unknown segment format version; refusing to guess`);
@@ -143,7 +150,7 @@ function recoverSegment(
   for (const offset of scan.offsets) index.add(offset);
   const ackPath = join(directory, ackFileName(segmentId));
   const ackFileBytes = hasAckFile ? applyAckFile(fileSystem, ackPath, index, segmentFileBytes, log) : 0;
-  return { segmentId, index, sizeBytes: scan.sizeBytes, ackFileBytes, payloadLengths: scan.payloadLengths };
+  return { segmentId, index, sizeBytes: scan.sizeBytes, ackFileBytes, payloadLengths: scan.payloadLengths, bytes: segmentBytes };
 }
 
 /** The valid records of a segment's bytes, and where the segment must end. */

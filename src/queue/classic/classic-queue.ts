@@ -11,7 +11,8 @@ import { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
 import type { DeadLetterReason, EnqueueOutcome, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
-import type { DurabilityWaiter, QueueBacking, RecoveredRecord } from "./queue-backing.js";
+import { decodeRecord, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
+import type { SegmentPosition } from "../../store/position.js";
 import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
 
 /** Stands in for the message of an entry whose body is on disk; never leaves the queue. */
@@ -149,18 +150,22 @@ export class ClassicQueue implements QueueHandle {
     return outcome;
   }
 
-  /** Recovery: records found on disk go back as ready entries, in their order. */
-  restore(records: readonly RecoveredRecord[], redelivered: boolean): void {
-    for (const record of records) {
-      const priority = this.settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(record.message.header) ?? 0, this.settings.maxPriority);
-      const entry: QueueEntry = {
-        sequence: this.nextSequence++, message: record.message, bodySizeBytes: record.message.bodySizeBytes, redelivered,
-        expiresAtMs: record.expiresAtMs, priority, position: record.position, pagedAt: undefined,
-      };
-      this.pageOutIfBeyondWindow(entry);
-      this.ready.push(entry);
-      if (record.expiresAtMs !== Infinity) this.mayExpire = true;
+  /**
+   * Recovery, one record at a time as the store reads it back (`payload` is a view, valid only
+   * during the call). Within the in-memory window the message is copied out; beyond it the
+   * entry keeps only its bookkeeping and is read back when it nears the head.
+   */
+  restoreRecord(position: SegmentPosition, payload: Buffer, redelivered: boolean): void {
+    const { expiresAtMs, header, bodySizeBytes } = peekRecord(payload);
+    const priority = this.settings.maxPriority === undefined ? 0 : Math.min(contentHeaderPriority(header) ?? 0, this.settings.maxPriority);
+    const window = this.settings.lazy ? LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX : QUEUE_IN_MEMORY_MESSAGES_MAX;
+    let message = PAGED_OUT;
+    if (this.inMemory < window) {
+      message = decodeRecord(Buffer.from(payload)).message;
+      this.inMemory++;
     }
+    this.ready.push({ sequence: this.nextSequence++, message, bodySizeBytes, redelivered, expiresAtMs, priority, position, pagedAt: undefined });
+    if (expiresAtMs !== Infinity) this.mayExpire = true;
   }
 
   addConsumer(consumer: QueueConsumer): void {

@@ -78,6 +78,17 @@ function encodePrefix(message: Message, expiresAtMs: number): Buffer {
   return prefix;
 }
 
+/** What recovery needs of a record without copying anything: views into `payload`. */
+export function peekRecord(payload: Buffer): { expiresAtMs: number; header: Buffer; bodySizeBytes: number } {
+  let offset = 1 + payload[0];
+  offset += 1 + payload[offset];
+  const expiresAtMs = payload.readDoubleLE(offset);
+  const headerBytes = payload.readUInt32LE(offset + 8);
+  const headerStart = offset + 12;
+  if (headerStart + headerBytes > payload.length) throw new Error("message record truncated in its header");
+  return { expiresAtMs, header: payload.subarray(headerStart, headerStart + headerBytes), bodySizeBytes: payload.length - headerStart - headerBytes };
+}
+
 /** The inverse of append's layout. The store verified the checksum; lengths are still checked. */
 export function decodeRecord(payload: Buffer): { message: Message; expiresAtMs: number } {
   let offset = 0;
