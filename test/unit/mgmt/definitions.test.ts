@@ -5,7 +5,7 @@ import { Broker } from "../../../src/broker/broker.js";
 import { defaultConfig } from "../../../src/config/config.js";
 import { createLogger } from "../../../src/io/logger.js";
 import { applyDefinitionCommand, effectivePolicy, onDefinitionCommand, onPolicyChange, operationsState, vhostMetadata } from "../../../src/broker/definitions.js";
-import { exportDefinitions, importDefinitions, definitionCommands } from "../../../src/mgmt/definitions-format.js";
+import { exportDefinitions, importDefinitions, definitionCommands } from "../../../src/broker/definitions-json.js";
 import { hashPassword } from "../../../src/auth/password.js";
 
 const newBroker = () => new Broker({ ...defaultConfig(), nodeName: "warren@test" }, createLogger({ level: "silent" }));
