@@ -76,7 +76,7 @@ export interface BrokerConnection {
 }
 
 /** How often the shared clock ticks. Heartbeats are whole seconds, so a quarter second is fine enough. */
-const CLOCK_TICK_MS = 250;
+export const CLOCK_TICK_MS = 250;
 
 export class Broker {
   readonly config: BrokerConfig;

@@ -12,7 +12,7 @@ import type { Binding, BindingDestination, RoutingInput } from "./exchange/excha
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
-import { checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
+import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "./message/message.js";
 import { tableToJs } from "./message/field-table.js";
@@ -112,8 +112,10 @@ export class Vhost {
     if (!isKnownExchangeType(declaration.typeName)) {
       throw new BrokerError(Errors.COMMAND_INVALID, `unknown exchange type '${declaration.typeName}'`);
     }
+    checkExchangeArguments(declaration.name, this.name, declaration.arguments);
     if (existing !== undefined) {
       this.checkExchangeEquivalent(existing, declaration);
+      checkExchangeArgumentsEquivalent(existing.name, this.name, existing.arguments, declaration.arguments);
       return existing;
     }
     const exchange = this.addExchange(declaration);
@@ -274,6 +276,14 @@ export class Vhost {
    * The queues a message published to `exchange` reaches, following exchange-to-exchange
    * bindings (each exchange visited once, so cycles end). `out` is filled and returned.
    */
+  /** Routes a message with its routing key and any CC/BCC keys (sender-selected distribution). */
+  routeMessage(exchange: Exchange, message: Message, out: Set<QueueHandle>): Set<QueueHandle> {
+    this.route(exchange, message, out);
+    const extra = message.extraRoutingKeys;
+    if (extra !== undefined) for (const routingKey of extra) this.route(exchange, { routingKey, headers: () => message.headers() }, out);
+    return out;
+  }
+
   route(exchange: Exchange, input: RoutingInput, out: Set<QueueHandle>): Set<QueueHandle> {
     const destinations = this.scratch;
     this.routeOne(exchange, input, destinations);
@@ -321,7 +331,7 @@ export class Vhost {
     const targets = new Set<QueueHandle>();
     for (const message of messages) {
       const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
-      this.route(exchange, dead, targets);
+      this.routeMessage(exchange, dead, targets);
       for (const target of targets) {
         if (reason !== "rejected" && isAutomaticDeathCycle(dead, target.name)) {
           this.logCycleOnce(source.name, target.name);

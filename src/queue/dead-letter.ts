@@ -28,18 +28,34 @@ export interface DeathRecord {
 export function deadLetteredMessage(message: Message, death: DeathRecord, deadLetterExchange: string, deadLetterRoutingKey: string | undefined): Message {
   const { classId, properties } = decodeContentHeader(message.header);
   const headers: FieldTable = new Map(properties.headers ?? []);
+  // The first routing key is the publish's; the others are its CC keys (BCC ones are gone by now).
+  const routingKeys = [message.routingKey, ...routingKeysIn(headers.get("CC"))];
   const info: [string, FieldValue][] = [
     ["reason", longString(death.reason)],
     ["queue", longString(death.queue)],
     ["time", { type: "T", value: BigInt(death.timeSeconds) }],
     ["exchange", longString(message.exchange)],
-    ["routing-keys", { type: "A", value: [longString(message.routingKey)] }],
+    ["routing-keys", { type: "A", value: routingKeys.map(longString) }],
   ];
   if (properties.expiration !== undefined) info.push(["original-expiration", longString(properties.expiration)]);
   recordDeath(headers, death, message.exchange, info);
-  const rewritten = { ...properties, headers, expiration: undefined };
+  // A dead-letter routing key replaces all the keys, CC included (RabbitMQ removes the header).
+  if (deadLetterRoutingKey !== undefined) headers.delete("CC");
+  // RabbitMQ 3.10 writes the dead-lettered message's headers sorted by key (checked).
+  const sorted: FieldTable = new Map([...headers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const rewritten = { ...properties, headers: sorted, expiration: undefined };
   const header = encodeContentHeader(classId, message.bodySizeBytes, rewritten);
-  return new Message(deadLetterExchange, deadLetterRoutingKey ?? message.routingKey, header, message.body);
+  const dead = new Message(deadLetterExchange, deadLetterRoutingKey ?? message.routingKey, header, message.body);
+  if (deadLetterRoutingKey === undefined) dead.extraRoutingKeys = message.extraRoutingKeys;
+  return dead;
+}
+
+/** The keys of a CC or BCC header: an array of long strings (rabbit_basic:header_routes). */
+export function routingKeysIn(value: FieldValue | undefined): string[] {
+  if (value === undefined || value.type !== "A") return [];
+  const keys: string[] = [];
+  for (const item of value.value) if (item.type === "S") keys.push(item.value.toString("utf8"));
+  return keys;
 }
 
 /** rabbit_dead_letter:update_x_death_header, on a decoded header table. */
@@ -61,18 +77,23 @@ function recordDeath(headers: FieldTable, death: DeathRecord, exchange: string, 
   const matchIndex = tables.findIndex((table) => textOf(table.value.get("queue")) === death.queue && textOf(table.value.get("reason")) === death.reason);
   let first: FieldValue;
   if (matchIndex < 0) {
-    first = { type: "F", value: new Map([["count", { type: "l", value: 1n }], ...info]) };
+    // A new entry in an existing array has its keys sorted (rabbit_misc:sort_field_table).
+    first = { type: "F", value: sortedTable(new Map([["count", { type: "l", value: 1n }], ...info])) };
   } else {
     // RabbitMQ keeps the old entry's fields, increments its count, sorts its keys and moves it to the front.
     const old = tables[matchIndex].value;
     const count = old.get("count");
     const next = new Map(old);
     next.set("count", { type: "l", value: (count?.type === "l" ? count.value : 0n) + 1n });
-    first = { type: "F", value: new Map([...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+    first = { type: "F", value: sortedTable(next) };
   }
   const matched = matchIndex < 0 ? undefined : tables[matchIndex];
   const others = existing.value.filter((value) => value !== matched);
   headers.set("x-death", { type: "A", value: [first, ...others] });
+}
+
+function sortedTable(table: FieldTable): FieldTable {
+  return new Map([...table].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

@@ -37,7 +37,7 @@ export const DEFAULT_SETTINGS: QueueSettings = Object.freeze({
 
 /** RabbitMQ's highest supported priority (?MAX_SUPPORTED_PRIORITY). */
 export const PRIORITY_MAX = 255;
-/** rabbit_misc:check_expiry: TTLs are bounded by Erlang's timer range. */
+/** rabbit_misc:check_expiry: x-expires is bounded by Erlang's timer range. */
 const EXPIRY_MS_MAX = 4_294_967_295;
 
 /** RabbitMQ's names for the field types, as its error texts print them. */
@@ -74,7 +74,8 @@ export function parseQueueArguments(queueName: string, vhost: string, args: Fiel
   const invalid = (key: string, reason: string) => fail.preconditionFailed(`invalid arg '${key}' for ${where}: ${reason}`);
   const integer = (key: string, value: FieldValue, { allowZero = true, max = Number.MAX_SAFE_INTEGER } = {}): number => {
     const number = integerOf(value);
-    if (number === undefined) throw invalid(key, `{unacceptable_type,${TYPE_NAMES[value.type]}}`);
+    // rabbit_amqqueue:check_int_arg's message, printed by Erlang's ~p with its quotes.
+    if (number === undefined) throw invalid(key, `"expected integer, got ${TYPE_NAMES[value.type]}"`);
     if (number < 0) throw invalid(key, `{value_negative,${number}}`);
     if (number === 0 && !allowZero) throw invalid(key, `{value_zero,${number}}`);
     if (number > max) throw invalid(key, `{max_value_exceeded,${number}}`);
@@ -88,7 +89,8 @@ export function parseQueueArguments(queueName: string, vhost: string, args: Fiel
   for (const [key, value] of args) {
     switch (key) {
       case "x-message-ttl":
-        settings.messageTtlMs = integer(key, value, { max: EXPIRY_MS_MAX });
+        // RabbitMQ 3.10.8 accepts 4294967296 here (checked): no upper bound is applied.
+        settings.messageTtlMs = integer(key, value);
         break;
       case "x-expires":
         settings.expiresMs = integer(key, value, { allowZero: false, max: EXPIRY_MS_MAX });
@@ -109,6 +111,8 @@ export function parseQueueArguments(queueName: string, vhost: string, args: Fiel
         break;
       }
       case "x-dead-letter-exchange":
+        // rabbit_channel checks the dead-letter exchange's type before the queue sees it, in its own words.
+        if (value.type !== "S") throw fail.preconditionFailed(`invalid type '${TYPE_NAMES[value.type]}' for arg '${key}' in ${where}`);
         settings.deadLetterExchange = text(key, value);
         break;
       case "x-dead-letter-routing-key":
@@ -142,14 +146,23 @@ export function parseQueueArguments(queueName: string, vhost: string, args: Fiel
   return settings;
 }
 
-function describe(value: FieldValue | undefined): string {
-  if (value === undefined) return "none";
-  const shown = value.type === "S" || value.type === "x" ? value.value.toString("utf8") : value.type === "t" ? String(value.value) : String(value.value);
-  return `the value '${shown}' of type '${TYPE_NAMES[value.type]}'`;
+function shown(value: FieldValue): string {
+  return value.type === "S" || value.type === "x" ? value.value.toString("utf8") : String(value.value);
+}
+
+/**
+ * RabbitMQ 3.10's rabbit_misc:assert_args_equivalence texts: with both values present it prints
+ * the bare values (`received '2000' but current is '1000'`); with one missing, `none` and
+ * `the value 'a' of type 'longstr'`.
+ */
+export function inequivalentText(key: string, where: string, current: FieldValue | undefined, received: FieldValue | undefined): string {
+  const describe = (value: FieldValue | undefined) =>
+    value === undefined ? "none" : current !== undefined && received !== undefined ? `'${shown(value)}'` : `the value '${shown(value)}' of type '${TYPE_NAMES[value.type]}'`;
+  return `inequivalent arg '${key}' for ${where}: received ${describe(received)} but current is ${describe(current)}`;
 }
 
 /** Integer types compare by value across widths, as rabbit_misc:type_class makes them one class. */
-function equivalent(current: FieldValue | undefined, received: FieldValue | undefined): boolean {
+export function equivalent(current: FieldValue | undefined, received: FieldValue | undefined): boolean {
   if (current === undefined || received === undefined) return current === received;
   const currentInteger = integerOf(current);
   const receivedInteger = integerOf(received);
@@ -167,9 +180,7 @@ export function checkQueueArgumentsEquivalent(queueName: string, vhost: string, 
     if (equivalent(currentValue, receivedValue)) continue;
     // A classic queue may be redeclared with or without x-queue-type=classic (rabbitmq-common#341).
     if (key === "x-queue-type" && [currentValue, receivedValue].every((v) => v === undefined || stringOf(v) === "classic")) continue;
-    throw fail.preconditionFailed(
-      `inequivalent arg '${key}' for queue '${queueName}' in vhost '${vhost}': received ${describe(receivedValue)} but current is ${describe(currentValue)}`,
-    );
+    throw fail.preconditionFailed(inequivalentText(key, `queue '${queueName}' in vhost '${vhost}'`, currentValue, receivedValue));
   }
 }
 
@@ -203,4 +214,29 @@ export function resolveQueueSettings(fromArguments: QueueSettings, policy: Reado
     deadLetterRoutingKey: fromArguments.deadLetterExchange !== undefined ? fromArguments.deadLetterRoutingKey : text("dead-letter-routing-key"),
     lazy: fromArguments.lazy || text("queue-mode") === "lazy",
   };
+}
+
+/** Consumer arguments (basic.consume): x-priority must be an integer, in RabbitMQ's words. */
+export function parseConsumerPriority(queueName: string, vhost: string, args: FieldTable): number {
+  const value = args.get("x-priority");
+  if (value === undefined) return 0;
+  const number = integerOf(value);
+  if (number === undefined) throw fail.preconditionFailed(`invalid arg 'x-priority' for queue '${queueName}' in vhost '${vhost}': "expected integer, got ${TYPE_NAMES[value.type]}"`);
+  return number;
+}
+
+/** exchange.declare: alternate-exchange must be a string (rabbit_exchange's check), and redeclares must agree on it. */
+export function checkExchangeArguments(exchangeName: string, vhost: string, args: FieldTable): void {
+  const alternate = args.get("alternate-exchange");
+  if (alternate !== undefined && alternate.type !== "S") {
+    throw fail.preconditionFailed(`invalid type '${TYPE_NAMES[alternate.type]}' for arg 'alternate-exchange' in exchange '${exchangeName}' in vhost '${vhost}'`);
+  }
+}
+
+export function checkExchangeArgumentsEquivalent(exchangeName: string, vhost: string, current: FieldTable, received: FieldTable): void {
+  const currentValue = current.get("alternate-exchange");
+  const receivedValue = received.get("alternate-exchange");
+  if (!equivalent(currentValue, receivedValue)) {
+    throw fail.preconditionFailed(inequivalentText("alternate-exchange", `exchange '${exchangeName}' in vhost '${vhost}'`, currentValue, receivedValue));
+  }
 }

@@ -18,6 +18,11 @@ export class Message {
   /** Content header frame payload: class-id, weight, body-size, property flags, properties. */
   readonly header: Buffer;
   readonly body: Buffer;
+  /**
+   * RabbitMQ's sender-selected distribution: routing keys from the CC and BCC headers, routed
+   * to as well as the routing key. Undefined for nearly every message.
+   */
+  extraRoutingKeys: readonly string[] | undefined = undefined;
   private decodedProperties: BasicProperties | undefined;
 
   constructor(exchange: string, routingKey: string, header: Buffer, body: Buffer) {

@@ -16,6 +16,9 @@ import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
 import { checkQueueLimit } from "../../broker/limits-check.js";
+import { parseConsumerPriority } from "../../queue/queue-arguments.js";
+import { routingKeysIn } from "../../queue/dead-letter.js";
+import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
 import type { CounterName } from "../../broker/stats.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
@@ -50,6 +53,8 @@ export interface ChannelConnection {
 
 interface PendingPublish {
   readonly method: BasicPublish;
+  /** CC/BCC routing keys (sender-selected distribution), if the headers had any. */
+  extraRoutingKeys: string[] | undefined;
   header: Buffer | undefined;
   body: Buffer | undefined;
   bodySizeBytes: number;
@@ -215,9 +220,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     }
     // Decoding validates the properties now, so lazy decoding later cannot fail.
     const properties = decodeContentHeader(payload).properties;
-    if (properties.expiration !== undefined && !/^[0-9]+$/.test(properties.expiration)) {
+    const expirationProblem = properties.expiration === undefined ? undefined : expirationError(properties.expiration);
+    if (expirationProblem !== undefined) {
       this.pending = undefined;
-      throw fail.preconditionFailed(`invalid expiration '${properties.expiration}' for message`);
+      throw fail.preconditionFailed(`invalid expiration '${properties.expiration}': ${expirationProblem}`);
     }
     if (properties.userId !== undefined && properties.userId !== this.connection.user.name) {
       // RabbitMQ validates user-id so a consumer can trust it names the publisher.
@@ -231,6 +237,16 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         throw fail.preconditionFailed("fast reply consumer does not exist");
       }
       payload = encodeContentHeader(60, bodySizeBytes, { ...properties, replyTo: this.replyQueue.name });
+    }
+    const headers = properties.headers;
+    if (headers !== undefined && (headers.has("CC") || headers.has("BCC"))) {
+      // Sender-selected distribution (RabbitMQ): CC and BCC keys route too; BCC never reaches a consumer.
+      pending.extraRoutingKeys = [...routingKeysIn(headers.get("CC")), ...routingKeysIn(headers.get("BCC"))];
+      if (headers.has("BCC")) {
+        const withoutBcc = new Map(headers);
+        withoutBcc.delete("BCC");
+        payload = encodeContentHeader(60, bodySizeBytes, { ...properties, headers: withoutBcc });
+      }
     }
     // One allocation holds the header and the body; both are views of it.
     const storage = Buffer.allocUnsafe(payload.length + bodySizeBytes);
@@ -301,13 +317,14 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   private queueDeclare(method: Extract<Method, { method: "queue.declare" }>): void {
     let queue: QueueHandle;
-    if (method.passive && method.queue === REPLY_TO_QUEUE) {
-      // RabbitMQ answers a passive declare of the direct reply-to pseudo-queue as if it existed.
-      if (!method.nowait) this.send({ method: "queue.declare-ok", queue: REPLY_TO_QUEUE, messageCount: 0, consumerCount: 0 });
+    if (method.queue === REPLY_TO_QUEUE) {
+      // RabbitMQ 3.10.8 answers any declare of the direct reply-to pseudo-queue with (name, 0, 1).
+      if (!method.nowait) this.send({ method: "queue.declare-ok", queue: REPLY_TO_QUEUE, messageCount: 0, consumerCount: 1 });
       return;
     }
     if (method.passive) {
       queue = this.queueNamed(method.queue);
+      queue.touch(this.connection.nowMs); // a passive declare is use too (x-expires), as in RabbitMQ
     } else {
       if (method.queue.startsWith("amq.") && !this.vhost.queues.has(method.queue)) {
         throw fail.accessRefused(`queue name '${method.queue}' contains reserved prefix 'amq.*'`);
@@ -394,7 +411,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       queue,
       noAck: method.noAck,
       exclusive: method.exclusive,
-      priority: consumerPriority(method.arguments),
+      priority: parseConsumerPriority(queue.name, this.vhost.name, method.arguments),
       prefetchCount: this.consumerPrefetchCount,
       channel: this,
     });
@@ -417,6 +434,11 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (consumer !== undefined) {
       this.consumers.delete(tag);
       consumer.queue.removeConsumer(consumer);
+      if (consumer.queue === this.replyQueue) {
+        // Without its reply consumer the channel cannot receive direct replies any more.
+        this.vhost.deleteReplyQueue(this.replyQueue);
+        this.replyQueue = undefined;
+      }
     }
     if (!nowait) this.send({ method: "basic.cancel-ok", consumerTag: tag });
   }
@@ -525,13 +547,14 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     }
     if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
     if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", method.routingKey);
-    this.pending = { method, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
+    this.pending = { method, extraRoutingKeys: undefined, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
   }
 
   private completePublish(pending: PendingPublish): void {
     this.pending = undefined;
     const { exchange, routingKey, mandatory } = pending.method;
     const message = new Message(exchange, routingKey, pending.header as Buffer, pending.body as Buffer);
+    message.extraRoutingKeys = pending.extraRoutingKeys;
     if (this.transactional) {
       this.txPublishes.push(message);
       this.txMandatory.push(mandatory);
@@ -557,7 +580,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
     const queues = this.routed;
     if (exchange !== undefined) {
-      this.vhost.route(exchange, message, queues);
+      this.vhost.routeMessage(exchange, message, queues);
       exchange.stats.totals.publish_in++;
       if (queues.size > 0) exchange.stats.totals.publish_out++;
     }
@@ -617,7 +640,9 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     const timeoutMs = this.connection.consumerTimeoutMs;
     if (timeoutMs <= 0 || this.closing) return undefined;
     const oldest = this.unacked.oldestDeliveredAtMs();
-    if (oldest === undefined || nowMs - oldest <= timeoutMs) return undefined;
+    // Deliveries are stamped with the coarse clock, which may lag by a tick: allow that, so the
+    // channel is never closed before the timeout has really passed (RabbitMQ never closes early).
+    if (oldest === undefined || nowMs - oldest <= timeoutMs + CLOCK_TICK_MS) return undefined;
     return fail.preconditionFailed(
       `delivery acknowledgement on channel ${this.number} timed out. Timeout value used: ${timeoutMs} ms. This timeout value can be configured, see consumers doc guide to learn more`,
     );
@@ -677,6 +702,16 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
 type Settlement = "ack" | "requeue" | "discard";
 
+/** rabbit_basic:parse_expiration's reasons, as RabbitMQ 3.10.8 prints them (checked); undefined if valid. */
+function expirationError(expiration: string): string | undefined {
+  const match = /^[+-]?[0-9]+/.exec(expiration);
+  if (match === null) return "no_integer";
+  const rest = expiration.slice(match[0].length);
+  if (rest !== "") return `{leftover_string,"${rest}"}`;
+  const value = Number(match[0]);
+  return value < 0 ? `{value_negative,${value}}` : undefined;
+}
+
 const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
 
 /** A tx.commit waiting for its persistent messages to reach the disk. */
@@ -704,12 +739,3 @@ function settlementOf(kind: "ack" | "reject", requeue: boolean): Settlement {
   return kind === "ack" ? "ack" : requeue ? "requeue" : "discard";
 }
 
-function consumerPriority(args: FieldTable): number {
-  const value = args === EMPTY_TABLE ? undefined : args.get("x-priority");
-  if (value === undefined) return 0;
-  const priority = fieldToJs(value);
-  if (typeof priority !== "number" || !Number.isInteger(priority)) {
-    throw new BrokerError(Errors.PRECONDITION_FAILED, `invalid arg 'x-priority' for consumer: expected an integer`);
-  }
-  return priority;
-}
