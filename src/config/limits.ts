@@ -98,3 +98,12 @@ export const METADATA_COMMAND_BYTES_MAX = 1024 * 1024;
 export const QUEUE_IN_MEMORY_MESSAGES_MAX = 16_384;
 /** The same window for x-queue-mode=lazy queues, whose users asked for messages on disk. */
 export const LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX = 256;
+
+/**
+ * Publisher flow control (RabbitMQ's credit flow, STYLE.md practice 5): a queue with consumers
+ * that is this many ready messages behind stops reading from the connections publishing into it,
+ * until it is down to the low mark. Publishing and delivering share one thread: without this a
+ * fast publisher takes the whole event loop and the queue grows while deliveries starve.
+ */
+export const QUEUE_FLOW_READY_HIGH = 16_384;
+export const QUEUE_FLOW_READY_LOW = 8_192;

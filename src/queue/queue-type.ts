@@ -42,6 +42,12 @@ export type EnqueueOutcome = "rejected" | "accepted" | "pending";
 /** Why a message is dead-lettered, as the x-death header's `reason` names it. */
 export type DeadLetterReason = "rejected" | "expired" | "maxlen";
 
+/** A publisher the queue can hold back while it catches up with its consumers (flow control). */
+export interface FlowControlled {
+  /** The queue has caught up (or has no consumers any more): the publisher may go on. */
+  flowRelieved(queue: QueueHandle): void;
+}
+
 export interface QueueConsumer {
   readonly tag: string;
   readonly noAck: boolean;
@@ -99,6 +105,10 @@ export interface QueueHandle extends QueueDeclaration {
   touch(nowMs: number): void;
   /** Expires messages at the head and the queue itself (x-expires). Called on the broker's clock. */
   tick(nowMs: number): void;
+  /** Consumers are waiting and the queue is far behind: publishers into it should be held. */
+  readonly overloaded: boolean;
+  /** Holds a publisher until the queue catches up; it is told through flowRelieved. */
+  holdPublisher(publisher: FlowControlled): void;
   /** Delivers ready messages to consumers that can take them. Called when a consumer regains credit. */
   dispatch(): void;
   /** Removes ready messages; returns how many. */

@@ -47,6 +47,8 @@ export interface ChannelConnection {
   addExclusiveQueue(queue: QueueHandle): void;
   /** A basic.publish arrived (alarms block publishing connections only). */
   notePublish(): void;
+  /** A queue this connection published into is far behind its consumers: stop reading for now. */
+  holdForFlow(queue: QueueHandle): void;
   /** Runs `task` once after the current batch of input is handled (coalesces confirms). */
   afterBatch(task: () => void): void;
 }
@@ -443,6 +445,12 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (!nowait) this.send({ method: "basic.cancel-ok", consumerTag: tag });
   }
 
+  /** Whether this channel consumes from the queue (a connection is never held by a queue it drains). */
+  consumesFrom(queue: QueueHandle): boolean {
+    for (const consumer of this.consumers.values()) if (consumer.queue === queue) return true;
+    return false;
+  }
+
   channelCanDeliver(): boolean {
     if (!this.flowActive || this.closing || this.connection.outputBlocked) return false;
     return this.channelPrefetchCount === 0 || this.unacked.count < this.channelPrefetchCount;
@@ -600,6 +608,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       const outcome = queue.enqueue(message, waiter, token);
       if (outcome === "rejected") refused = true;
       else if (outcome === "pending") waiting++;
+      if (queue.overloaded) this.connection.holdForFlow(queue);
     }
     queues.clear();
     return refused || waiting > 0 ? { refused, waiting } : NOTHING_TO_WAIT_FOR;

@@ -11,7 +11,7 @@ import { fieldToJs, tableToJs, type FieldTable } from "../../broker/message/fiel
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
-import type { QueueHandle } from "../../queue/queue-type.js";
+import type { FlowControlled, QueueHandle } from "../../queue/queue-type.js";
 import { decodeMethod, METHOD_IDS, type Method } from "./methods.generated.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
 import { methodFrame, HEARTBEAT_FRAME } from "./frame-writer.js";
@@ -28,7 +28,7 @@ const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
 
 type State = "awaiting-header" | "awaiting-start-ok" | "awaiting-tune-ok" | "awaiting-open" | "open" | "closing" | "closed";
 
-export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConnection {
+export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConnection, FlowControlled {
   readonly id: number;
   readonly broker: Broker;
   readonly socket: Socket;
@@ -56,6 +56,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   /** Whether the client ever published: only publishers are blocked by alarms (as in RabbitMQ). */
   private hasPublished = false;
   private blockedByAlarm = false;
+  /** Queues holding this connection back until they catch up (flow control). */
+  private readonly flowHolds = new Set<QueueHandle>();
+  private readingPaused = false;
   private connectionBlockedCapability = false;
   private batchTasks: (() => void)[] = [];
   private readonly flushBatch = (): void => this.runBatchTasks();
@@ -427,11 +430,37 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.blockedByAlarm = blocking;
     if (blocking) {
       if (this.connectionBlockedCapability) this.sendMethod(0, { method: "connection.blocked", reason: "low on resources" });
-      this.socket.pause();
-    } else {
-      if (this.connectionBlockedCapability) this.sendMethod(0, { method: "connection.unblocked" });
-      this.socket.resume();
+    } else if (this.connectionBlockedCapability) {
+      this.sendMethod(0, { method: "connection.unblocked" });
     }
+    this.updateReading();
+  }
+
+  /**
+   * Flow control (RabbitMQ's "flow" state): stop reading while a queue we publish into is far
+   * behind its consumers. Never for a queue this connection consumes from: its acks travel on
+   * the same socket, and holding them would hold the queue back too.
+   */
+  holdForFlow(queue: QueueHandle): void {
+    if (this.flowHolds.has(queue)) return;
+    for (const channel of this.channels.values()) if (channel.consumesFrom(queue)) return;
+    this.flowHolds.add(queue);
+    queue.holdPublisher(this);
+    this.updateReading();
+  }
+
+  flowRelieved(queue: QueueHandle): void {
+    this.flowHolds.delete(queue);
+    this.updateReading();
+  }
+
+  /** Reads from the socket unless an alarm or a queue's flow control holds the connection. */
+  private updateReading(): void {
+    const pause = this.state !== "closed" && (this.blockedByAlarm || this.flowHolds.size > 0);
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) this.socket.pause();
+    else this.socket.resume();
   }
 
   get blocked(): boolean {

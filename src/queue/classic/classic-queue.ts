@@ -10,10 +10,10 @@ import { assert } from "../../lib/assert.js";
 import { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
-import type { DeadLetterReason, EnqueueOutcome, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
+import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
 import { decodeRecord, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";
-import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
+import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_FLOW_READY_HIGH, QUEUE_FLOW_READY_LOW, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
 
 /** Stands in for the message of an entry whose body is on disk; never leaves the queue. */
 const PAGED_OUT = new Message("", "", Buffer.alloc(0), Buffer.alloc(0));
@@ -67,6 +67,8 @@ export class ClassicQueue implements QueueHandle {
   private spill: QueueBacking | undefined;
   /** Ready entries whose body is in memory. */
   private inMemory = 0;
+  /** Publishers held back until this queue catches up with its consumers. */
+  private readonly heldPublishers = new Set<FlowControlled>();
 
   constructor(declaration: QueueDeclaration, events: ClassicQueueEvents, settings: QueueSettings = DEFAULT_SETTINGS, argumentSettings: QueueSettings = settings) {
     this.name = declaration.name;
@@ -104,6 +106,23 @@ export class ClassicQueue implements QueueHandle {
 
   consumers(): readonly QueueConsumer[] {
     return this.consumerList;
+  }
+
+  get overloaded(): boolean {
+    return this.consumerList.length > 0 && this.ready.length > QUEUE_FLOW_READY_HIGH;
+  }
+
+  holdPublisher(publisher: FlowControlled): void {
+    this.heldPublishers.add(publisher);
+  }
+
+  /** Lets held publishers go once the queue is down to the low mark, has no consumers left, or is gone. */
+  private relievePublishers(): void {
+    if (this.heldPublishers.size === 0) return;
+    if (this.ready.length > QUEUE_FLOW_READY_LOW && this.consumerList.length > 0 && !this.isDeleted) return;
+    const held = [...this.heldPublishers];
+    this.heldPublishers.clear();
+    for (const publisher of held) publisher.flowRelieved(this);
   }
 
   /** The consumer that receives messages under x-single-active-consumer, if any. */
@@ -180,6 +199,7 @@ export class ClassicQueue implements QueueHandle {
     this.consumerList.splice(index, 1);
     if (this.consumerCursor > index) this.consumerCursor--;
     this.lastUsedMs = this.events.nowMs();
+    this.relievePublishers();
     if (this.consumerList.length === 0 && this.autoDelete && this.hadConsumer && !this.isDeleted) {
       this.events.onUnused(this);
       return;
@@ -240,6 +260,7 @@ export class ClassicQueue implements QueueHandle {
     } finally {
       this.dispatching = false;
     }
+    this.relievePublishers();
   }
 
   purge(): number {
@@ -247,7 +268,9 @@ export class ClassicQueue implements QueueHandle {
     if (this.backing !== undefined) this.forget([...this.ready.entries()]);
     this.spill?.store.purge();
     this.inMemory = 0;
-    return this.ready.clear();
+    const purged = this.ready.clear();
+    this.relievePublishers();
+    return purged;
   }
 
   delete(): number {
