@@ -41,3 +41,26 @@ test("a persistent session and its QoS 1 messages survive a broker restart", asy
   await endClient(publisherAgain);
   await endClient(resumed);
 });
+
+test("a '#' subscription does not receive topics starting with '$'; an explicit '$SYS/#' does [MQTT-4.7.2-1]", async (t) => {
+  const broker = await startMqttBroker({});
+  t.after(() => broker.stop());
+  const everything = new MessageLog();
+  const all = await connectClient(broker, { clientId: "all", protocolVersion: 5 }, everything);
+  await all.subscribeAsync("#", { qos: 1 });
+  const system = new MessageLog();
+  const sys = await connectClient(broker, { clientId: "sys", protocolVersion: 5 }, system);
+  await sys.subscribeAsync("$SYS/#", { qos: 1 });
+  const publisher = await connectClient(broker, { clientId: "pub", protocolVersion: 5 });
+  await publisher.publishAsync("$SYS/broker/uptime", "42", { qos: 1 });
+  await publisher.publishAsync("plain/topic", "hello", { qos: 1 });
+  const [received] = await everything.waitFor(1);
+  assert.equal(received.topic, "plain/topic");
+  const [systemMessage] = await system.waitFor(1);
+  assert.equal(systemMessage.topic, "$SYS/broker/uptime");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(everything.items.length, 1, "'#' never saw the $SYS topic");
+  await endClient(publisher);
+  await endClient(all);
+  await endClient(sys);
+});

@@ -207,6 +207,11 @@ export class Session {
     let qos = (view.qos < consumer.grantedQos ? view.qos : consumer.grantedQos) as Qos;
     let retain = false;
     let identifiers: number[] | undefined;
+    // AMQP's '#' and '*' match topics starting with '$'; MQTT's leading wildcards must not [MQTT-4.7.2-1].
+    if (view.topic.startsWith("$") && !this.anyFilterMatches(queue, view.topic)) {
+      if (!consumer.noAck) queue.settle([entry]);
+      return;
+    }
     if (this.needsMatching) {
       const matched: SessionSubscription[] = [];
       for (const subscription of this.subscriptions.values()) {
@@ -224,6 +229,11 @@ export class Session {
       }
     }
     this.send(view, qos, retain, identifiers, queue, consumer.noAck ? undefined : entry);
+  }
+
+  private anyFilterMatches(queue: QueueHandle, topic: string): boolean {
+    for (const subscription of this.subscriptions.values()) if (subscription.queue === queue && topicMatchesFilter(subscription.topicFilter, topic)) return true;
+    return false;
   }
 
   private send(view: MqttView, qos: Qos, retain: boolean, identifiers: number[] | undefined, queue: QueueHandle | undefined, entry: QueueEntry | undefined): void {
