@@ -59,7 +59,9 @@ test("vhost and user limits are enforced over AMQP with RabbitMQ's texts", async
   const first = await amqp.connect(url);
   // amqplib reports a refused connection.open as "Expected ConnectionOpenOk; got <ConnectionClose ...>".
   await assert.rejects(amqp.connect(url), /ConnectionClose|530|connection limit/, "a second connection to the vhost is refused");
+  first.on("error", () => undefined);
   const channel = await first.createChannel();
+  channel.on("error", () => undefined);
   await channel.assertQueue("one");
   const refused = await channel.assertQueue("two").then(
     () => undefined,
