@@ -107,3 +107,11 @@ export const LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX = 256;
  */
 export const QUEUE_FLOW_READY_HIGH = 16_384;
 export const QUEUE_FLOW_READY_LOW = 8_192;
+
+/**
+ * A connection gathers its output for one event-loop turn into one buffer and writes it once.
+ * The buffer grows toward the large size while turns fill it and shrinks back when they do not,
+ * so a busy connection makes one write per turn and an idle one holds little.
+ */
+export const OUTPUT_BUFFER_BYTES_MIN = 4_096;
+export const OUTPUT_BUFFER_BYTES_MAX = 262_144;

@@ -24,12 +24,25 @@ export class Message {
    */
   extraRoutingKeys: readonly string[] | undefined = undefined;
   private decodedProperties: BasicProperties | undefined;
+  /** UTF-8 lengths of exchange and routing key, computed once however many queues deliver it. */
+  private exchangeLength = -1;
+  private routingKeyLength = -1;
 
   constructor(exchange: string, routingKey: string, header: Buffer, body: Buffer) {
     this.exchange = exchange;
     this.routingKey = routingKey;
     this.header = header;
     this.body = body;
+  }
+
+  get exchangeBytes(): number {
+    if (this.exchangeLength < 0) this.exchangeLength = Buffer.byteLength(this.exchange);
+    return this.exchangeLength;
+  }
+
+  get routingKeyBytes(): number {
+    if (this.routingKeyLength < 0) this.routingKeyLength = Buffer.byteLength(this.routingKey);
+    return this.routingKeyLength;
   }
 
   get bodySizeBytes(): number {

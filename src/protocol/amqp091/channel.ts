@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { EMPTY_TABLE, fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
 import { Message } from "../../broker/message/message.js";
-import { contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../broker/message/properties.generated.js";
+import { contentHeaderBodySize, decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../broker/message/properties.generated.js";
 import type { Exchange } from "../../broker/exchange.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
@@ -22,8 +22,8 @@ import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
 import type { CounterName } from "../../broker/stats.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
-import type { Method, BasicPublish } from "./methods.generated.js";
-import { methodFrame, deliverFrames, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
+import { decodeMethod, type Method, type BasicPublish } from "./methods.generated.js";
+import { methodFrame, deliverFramesSizeBytes, writeDeliver, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
 import { UnackedDeliveries, type Delivery } from "./unacked.js";
 import { ConfirmTracker } from "./confirms.js";
@@ -44,6 +44,8 @@ export interface ChannelConnection {
   /** The socket's write buffer is over its high-water mark: hold deliveries. */
   readonly outputBlocked: boolean;
   send(frame: Buffer): void;
+  /** Space for `bytes` in the output buffer, written this turn; returns the buffer and the offset. */
+  reserveOutput(bytes: number): { readonly buffer: Buffer; readonly offset: number };
   addExclusiveQueue(queue: QueueHandle): void;
   /** A basic.publish arrived (alarms block publishing connections only). */
   notePublish(): void;
@@ -54,7 +56,9 @@ export interface ChannelConnection {
 }
 
 interface PendingPublish {
-  readonly method: BasicPublish;
+  exchange: string;
+  routingKey: string;
+  mandatory: boolean;
   /** CC/BCC routing keys (sender-selected distribution), if the headers had any. */
   extraRoutingKeys: string[] | undefined;
   header: Buffer | undefined;
@@ -220,7 +224,9 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       this.pending = undefined;
       throw fail.preconditionFailed(`message size ${bodySizeBytes} is larger than configured max size ${this.connection.maxMessageSizeBytes}`);
     }
-    // Decoding validates the properties now, so lazy decoding later cannot fail.
+    // Validating now means lazy decoding later cannot fail; it allocates nothing.
+    validateContentHeader(payload);
+    if (!needsDecoding(payload)) return this.storePublishContent(pending, payload, bodySizeBytes);
     const properties = decodeContentHeader(payload).properties;
     const expirationProblem = properties.expiration === undefined ? undefined : expirationError(properties.expiration);
     if (expirationProblem !== undefined) {
@@ -250,11 +256,15 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         payload = encodeContentHeader(60, bodySizeBytes, { ...properties, headers: withoutBcc });
       }
     }
-    // One allocation holds the header and the body; both are views of it.
-    const storage = Buffer.allocUnsafe(payload.length + bodySizeBytes);
-    payload.copy(storage, 0);
-    pending.header = storage.subarray(0, payload.length);
-    pending.body = storage.subarray(payload.length);
+    this.storePublishContent(pending, payload, bodySizeBytes);
+  }
+
+  /** One allocation holds the header and the body; both are views of it. */
+  private storePublishContent(pending: PendingPublish, header: Buffer, bodySizeBytes: number): void {
+    const storage = Buffer.allocUnsafe(header.length + bodySizeBytes);
+    header.copy(storage, 0);
+    pending.header = storage.subarray(0, header.length);
+    pending.body = storage.subarray(header.length);
     pending.bodySizeBytes = bodySizeBytes;
     if (bodySizeBytes === 0) this.completePublish(pending);
   }
@@ -464,9 +474,13 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
     }
     const message = entry.message;
-    this.connection.send(
-      deliverFrames(this.number, consumer.tag, tag, entry.redelivered, message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes),
-    );
+    const frameMaxBytes = this.connection.frameMaxBytes;
+    const exchangeBytes = message.exchangeBytes;
+    const routingKeyBytes = message.routingKeyBytes;
+    const size = deliverFramesSizeBytes(consumer.tagBytes, exchangeBytes, routingKeyBytes, message.header.length, message.body.length, frameMaxBytes);
+    const space = this.connection.reserveOutput(size);
+    writeDeliver(space.buffer, space.offset, this.number, consumer.tag, consumer.tagBytes, tag, entry.redelivered, message.exchange, exchangeBytes,
+      message.routingKey, routingKeyBytes, message.header, message.body, frameMaxBytes);
   }
 
   consumerCancelledByServer(consumer: AmqpConsumer): void {
@@ -545,22 +559,69 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   // ---- publishing ------------------------------------------------------------------------
 
   private basicPublish(method: BasicPublish): void {
-    if (method.immediate) throw fail.notImplemented("immediate=true");
+    this.startPublish(method.exchange, method.routingKey, method.mandatory, method.immediate);
+  }
+
+  /**
+   * basic.publish, read straight from the frame (the hottest method): while a publisher keeps
+   * to the same exchange and routing key, their bytes are compared with the last ones and the
+   * strings reused; anything else goes through the generated decoder, which validates it.
+   */
+  onPublishFrame(payload: Buffer): void {
+    if (this.pending !== undefined) return this.onMethod(decodeMethod(payload));
+    // class, method (4), ticket (2), exchange shortstr, routing-key shortstr, bits (1)
+    const exchangeLength = payload.length > 6 ? payload[6] : 0;
+    const routingKeyAt = 7 + exchangeLength;
+    const routingKeyLength = routingKeyAt < payload.length ? payload[routingKeyAt] : -1;
+    const bitsAt = routingKeyAt + 1 + routingKeyLength;
+    const last = this.lastPublish;
+    if (
+      routingKeyLength < 0 || bitsAt !== payload.length - 1 ||
+      last.exchangeBytes.length !== exchangeLength || payload.compare(last.exchangeBytes, 0, exchangeLength, 7, routingKeyAt) !== 0 ||
+      last.routingKeyBytes.length !== routingKeyLength || payload.compare(last.routingKeyBytes, 0, routingKeyLength, routingKeyAt + 1, bitsAt) !== 0
+    ) {
+      const method = decodeMethod(payload) as BasicPublish;
+      this.lastPublish = {
+        exchange: method.exchange, exchangeBytes: Buffer.from(payload.subarray(7, routingKeyAt)),
+        routingKey: method.routingKey, routingKeyBytes: Buffer.from(payload.subarray(routingKeyAt + 1, bitsAt)),
+      };
+      return this.startPublish(method.exchange, method.routingKey, method.mandatory, method.immediate);
+    }
+    const bits = payload[bitsAt];
+    this.startPublish(last.exchange, last.routingKey, (bits & 1) !== 0, (bits & 2) !== 0);
+  }
+
+  /** The last publish's exchange and routing key; 256 bytes (longer than any shortstr) until the first one. */
+  private lastPublish = { exchange: "", exchangeBytes: Buffer.alloc(256), routingKey: "", routingKeyBytes: Buffer.alloc(256) };
+  /** One publish is assembled at a time per channel: its state object is reused. */
+  private readonly publishSlot: PendingPublish = { exchange: "", routingKey: "", mandatory: false, extraRoutingKeys: undefined, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
+
+  private startPublish(exchangeName: string, routingKey: string, mandatory: boolean, immediate: boolean): void {
+    if (immediate) throw fail.notImplemented("immediate=true");
     this.connection.notePublish();
-    const exchange = this.vhost.exchange(method.exchange);
+    const exchange = this.vhost.exchange(exchangeName);
     // Publishers usually publish to one exchange: check the permission once per exchange name.
     if (exchange.name !== this.lastPermittedExchange) {
       checkPermitted(this.connection.user, this.vhost.name, "write", "exchange", exchange.name);
       this.lastPermittedExchange = exchange.name;
     }
     if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
-    if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", method.routingKey);
-    this.pending = { method, extraRoutingKeys: undefined, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
+    if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", routingKey);
+    const pending = this.publishSlot;
+    pending.exchange = exchangeName;
+    pending.routingKey = routingKey;
+    pending.mandatory = mandatory;
+    pending.extraRoutingKeys = undefined;
+    pending.header = undefined;
+    pending.body = undefined;
+    pending.bodySizeBytes = 0;
+    pending.receivedBytes = 0;
+    this.pending = pending;
   }
 
   private completePublish(pending: PendingPublish): void {
     this.pending = undefined;
-    const { exchange, routingKey, mandatory } = pending.method;
+    const { exchange, routingKey, mandatory } = pending;
     const message = new Message(exchange, routingKey, pending.header as Buffer, pending.body as Buffer);
     message.extraRoutingKeys = pending.extraRoutingKeys;
     if (this.transactional) {
@@ -710,6 +771,29 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 }
 
 type Settlement = "ack" | "requeue" | "discard";
+
+/** Basic property flags (AMQP 0-9-1 §4.2.6.1: the first property is bit 15). */
+const FLAG_CONTENT_TYPE = 1 << 15;
+const FLAG_CONTENT_ENCODING = 1 << 14;
+const FLAG_HEADERS = 1 << 13;
+const FLAG_REPLY_TO = 1 << 9;
+const FLAG_EXPIRATION = 1 << 8;
+const FLAG_USER_ID = 1 << 4;
+
+/**
+ * Whether a publish's content header has a property the broker must look at now: expiration
+ * (validated), user-id (checked), reply-to (direct reply-to), or a non-empty headers table
+ * (CC/BCC). Most messages have none, and are stored without decoding anything.
+ */
+function needsDecoding(header: Buffer): boolean {
+  const flags = header.readUInt16BE(12);
+  if ((flags & (FLAG_REPLY_TO | FLAG_EXPIRATION | FLAG_USER_ID)) !== 0) return true;
+  if ((flags & FLAG_HEADERS) === 0) return false;
+  let offset = 14;
+  if ((flags & FLAG_CONTENT_TYPE) !== 0) offset += 1 + header[offset];
+  if ((flags & FLAG_CONTENT_ENCODING) !== 0) offset += 1 + header[offset];
+  return header.readUInt32BE(offset) !== 0;
+}
 
 /** rabbit_basic:parse_expiration's reasons, as RabbitMQ 3.10.8 prints them (checked); undefined if valid. */
 function expirationError(expiration: string): string | undefined {

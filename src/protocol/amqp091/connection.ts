@@ -2,11 +2,11 @@
  * An AMQP 0-9-1 connection (AMQP 0-9-1 §4.2 and the connection class): protocol
  * header, SASL, tune, open, heartbeats, channel multiplexing and the close
  * handshakes. Frames come from a resumable FrameParser; replies are written
- * through a corked socket so one batch of input produces one writev.
+ * into one output buffer per event-loop turn and written to the socket once.
  */
 import type { Socket } from "node:net";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { CLOSE_OK_TIMEOUT_MS, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import { CLOSE_OK_TIMEOUT_MS, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, OUTPUT_BUFFER_BYTES_MAX, OUTPUT_BUFFER_BYTES_MIN, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
 import { fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
@@ -25,6 +25,10 @@ const FRAME_HEADER = 2;
 const FRAME_BODY = 3;
 const FRAME_HEARTBEAT = 8;
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
+/** class 60 (basic), method 40 (publish): the one method read on a fast path. */
+const BASIC_PUBLISH_KEY = 0x003c_0028;
+/** Stands for basic.publish where an error must name the failing method. */
+const PUBLISH_FOR_ERRORS: Method = { method: "basic.publish", ticket: 0, exchange: "", routingKey: "", mandatory: false, immediate: false };
 
 type State = "awaiting-header" | "awaiting-start-ok" | "awaiting-tune-ok" | "awaiting-open" | "open" | "closing" | "closed";
 
@@ -52,7 +56,11 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private lastReceivedMs: number;
   private lastSentMs: number;
   private closeDeadlineMs = 0;
-  private corked = false;
+  /** This turn's output, written to the socket once at the end of the turn. */
+  private output: Buffer | undefined;
+  private outputLength = 0;
+  private outputSizeBytes = OUTPUT_BUFFER_BYTES_MIN;
+  private flushScheduled = false;
   /** Whether the client ever published: only publishers are blocked by alarms (as in RabbitMQ). */
   private hasPublished = false;
   private blockedByAlarm = false;
@@ -179,6 +187,13 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
     const channel = this.channels.get(channelNumber);
     if (type === FRAME_METHOD) {
+      if (channel !== undefined && !channel.closing && payload.length >= 4 && payload.readUInt32BE(0) === BASIC_PUBLISH_KEY) {
+        try {
+          return this.guardChannel(channel, () => channel.onPublishFrame(payload), PUBLISH_FOR_ERRORS);
+        } catch (error) {
+          throw withMethod(error, PUBLISH_FOR_ERRORS);
+        }
+      }
       const method = decodeMethod(payload);
       try {
         return this.onChannelMethod(channelNumber, channel, method);
@@ -334,7 +349,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     // A soft error where a hard one belongs (e.g. on channel 0) still closes the connection.
     this.closeWithError(brokerError);
     // After a framing error we cannot find the peer's close-ok in the stream: stop reading.
-    if (parserBroken && (brokerError.kind === Errors.FRAME_ERROR || brokerError.kind === Errors.SYNTAX_ERROR)) this.socket.end();
+    if (parserBroken && (brokerError.kind === Errors.FRAME_ERROR || brokerError.kind === Errors.SYNTAX_ERROR)) {
+      this.flushOutput(); // connection.close must go out before the end of the stream
+      this.socket.end();
+    }
   }
 
   /** connection.close with the error's code, then wait (bounded) for close-ok. */
@@ -362,6 +380,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.state === "closed") return;
     this.releaseChannels();
     this.state = "closed";
+    this.flushOutput(); // close-ok (or the close) must go out before the end of the stream
     this.socket.end();
   }
 
@@ -380,21 +399,56 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   // ---- output ----------------------------------------------------------------------------
 
+  /** Queues a frame for this turn's single write (large ones flush what is gathered and go alone). */
   send(frame: Buffer): void {
     if (this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(uncork, this);
+    if (frame.length > OUTPUT_BUFFER_BYTES_MIN) {
+      this.flushOutput();
+      this.lastSentMs = this.broker.nowMs;
+      this.socket.write(frame);
+      return;
     }
-    this.lastSentMs = this.broker.nowMs;
-    this.socket.write(frame);
+    const space = this.reserveOutput(frame.length);
+    frame.copy(space.buffer, space.offset);
   }
 
-  /** @internal */
-  uncorkNow(): void {
-    this.corked = false;
-    this.socket.uncork();
+  reserveOutput(bytes: number): { buffer: Buffer; offset: number } {
+    let output = this.output;
+    if (output !== undefined && this.outputLength + bytes > output.length) {
+      this.flushOutput();
+      output = undefined;
+    }
+    if (output === undefined) {
+      output = this.output = Buffer.allocUnsafe(Math.max(this.outputSizeBytes, bytes));
+      this.outputLength = 0;
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(flushOutput, this);
+    }
+    const offset = this.outputLength;
+    this.outputLength += bytes;
+    this.reserved.buffer = output;
+    this.reserved.offset = offset;
+    return this.reserved;
+  }
+
+  /** Reused answer of reserveOutput: its fields are read at once by the caller. */
+  private readonly reserved: { buffer: Buffer; offset: number } = { buffer: Buffer.alloc(0), offset: 0 };
+
+  /** Writes what this turn gathered, and sizes the next buffer after how full this one got. */
+  flushOutput(): void {
+    this.flushScheduled = false;
+    const output = this.output;
+    if (output === undefined || this.outputLength === 0) return;
+    const used = this.outputLength;
+    this.output = undefined;
+    this.outputLength = 0;
+    if (used * 4 >= output.length * 3) this.outputSizeBytes = Math.min(this.outputSizeBytes * 2, OUTPUT_BUFFER_BYTES_MAX);
+    else if (used * 4 < output.length) this.outputSizeBytes = Math.max(this.outputSizeBytes / 2, OUTPUT_BUFFER_BYTES_MIN);
+    if (this.socket.destroyed) return;
+    this.lastSentMs = this.broker.nowMs;
+    this.socket.write(used === output.length ? output : output.subarray(0, used));
   }
 
   private sendMethod(channel: number, method: Method): void {
@@ -515,8 +569,8 @@ function withMethod(error: unknown, method: Method): unknown {
   return error;
 }
 
-function uncork(connection: AmqpConnection): void {
-  connection.uncorkNow();
+function flushOutput(connection: AmqpConnection): void {
+  connection.flushOutput();
 }
 
 function isLoopback(address: string): boolean {

@@ -15,6 +15,8 @@ export interface ConsumerChannel {
 
 export class AmqpConsumer implements QueueConsumer {
   readonly tag: string;
+  /** The tag's UTF-8 length, written into every basic.deliver. */
+  readonly tagBytes: number;
   readonly queue: QueueHandle;
   readonly noAck: boolean;
   readonly exclusive: boolean;
@@ -26,6 +28,7 @@ export class AmqpConsumer implements QueueConsumer {
 
   constructor(options: { tag: string; queue: QueueHandle; noAck: boolean; exclusive: boolean; priority: number; prefetchCount: number; channel: ConsumerChannel }) {
     this.tag = options.tag;
+    this.tagBytes = Buffer.byteLength(options.tag);
     this.queue = options.queue;
     this.noAck = options.noAck;
     this.exclusive = options.exclusive;

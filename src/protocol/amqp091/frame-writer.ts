@@ -194,3 +194,51 @@ function writeFrame(buffer: Buffer, offset: number, type: number, channel: numbe
   buffer[payloadEnd] = FRAME_END;
   return payloadEnd + 1;
 }
+
+/** How many bytes writeDeliver writes: basic.deliver, the content header frame and the body frames. */
+export function deliverFramesSizeBytes(consumerTagBytes: number, exchangeBytes: number, routingKeyBytes: number, headerBytes: number, bodyBytes: number, frameSizeMax: number): number {
+  const methodPayloadBytes = 4 + 1 + consumerTagBytes + 8 + 1 + 1 + exchangeBytes + 1 + routingKeyBytes;
+  return methodPayloadBytes + FRAME_OVERHEAD_BYTES + headerBytes + FRAME_OVERHEAD_BYTES + bodyFramesSizeBytes(bodyBytes, frameSizeMax);
+}
+
+/**
+ * basic.deliver (class 60, method 60: consumer-tag shortstr, delivery-tag longlong, redelivered
+ * bit, exchange shortstr, routing-key shortstr) with its content, written in place into the
+ * connection's output buffer. Hand-written because it runs once per delivered message and must
+ * not allocate; a unit test checks it byte for byte against deliverFrames, which is built from
+ * the generated encoder. The caller sized the space with deliverFramesSizeBytes and passes the
+ * UTF-8 lengths it already knows. Returns the end offset.
+ */
+export function writeDeliver(
+  target: Buffer,
+  offset: number,
+  channel: number,
+  consumerTag: string,
+  consumerTagBytes: number,
+  deliveryTag: number,
+  redelivered: boolean,
+  exchange: string,
+  exchangeBytes: number,
+  routingKey: string,
+  routingKeyBytes: number,
+  headerPayload: Buffer,
+  body: Buffer,
+  frameSizeMax: number,
+): number {
+  const methodPayloadBytes = 4 + 1 + consumerTagBytes + 8 + 1 + 1 + exchangeBytes + 1 + routingKeyBytes;
+  writeFrameHeader(target, offset, FRAME_METHOD, channel, methodPayloadBytes);
+  let position = offset + FRAME_HEADER_BYTES;
+  target.writeUInt32BE(0x003c_003c, position);
+  position += 4;
+  target[position++] = consumerTagBytes;
+  position += target.write(consumerTag, position, consumerTagBytes, "utf8");
+  position = writeUint64Number(target, deliveryTag, position);
+  target[position++] = redelivered ? 1 : 0;
+  target[position++] = exchangeBytes;
+  if (exchangeBytes > 0) position += target.write(exchange, position, exchangeBytes, "utf8");
+  target[position++] = routingKeyBytes;
+  if (routingKeyBytes > 0) position += target.write(routingKey, position, routingKeyBytes, "utf8");
+  target[position++] = FRAME_END;
+  position = writeFrame(target, position, FRAME_HEADER, channel, headerPayload);
+  return writeBodyFrames(target, position, channel, body, frameSizeMax);
+}
