@@ -6,9 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { EMPTY_TABLE, fieldToJs, type FieldTable } from "../../broker/message/field-table.js";
 import { Message } from "../../broker/message/message.js";
-import { contentHeaderBodySize, decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../broker/message/properties.generated.js";
+import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../broker/message/properties.generated.js";
 import type { Exchange } from "../../broker/exchange.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
@@ -219,13 +218,12 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (pending === undefined || pending.header !== undefined) {
       throw fail.unexpectedFrame("expected method frame, got non method frame instead");
     }
-    const bodySizeBytes = contentHeaderBodySize(payload);
+    // Validating the whole header now means lazy decoding later cannot fail; it allocates nothing.
+    const bodySizeBytes = validateContentHeader(payload);
     if (bodySizeBytes > this.connection.maxMessageSizeBytes) {
       this.pending = undefined;
       throw fail.preconditionFailed(`message size ${bodySizeBytes} is larger than configured max size ${this.connection.maxMessageSizeBytes}`);
     }
-    // Validating now means lazy decoding later cannot fail; it allocates nothing.
-    validateContentHeader(payload);
     if (!needsDecoding(payload)) return this.storePublishContent(pending, payload, bodySizeBytes);
     const properties = decodeContentHeader(payload).properties;
     const expirationProblem = properties.expiration === undefined ? undefined : expirationError(properties.expiration);
