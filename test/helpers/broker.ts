@@ -8,6 +8,7 @@
  * Tests on a shared external broker must not collide: every name comes from uniqueName().
  */
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import amqp from "amqplib";
 import type { Channel, ChannelModel, Options } from "amqplib";
 
@@ -194,4 +195,20 @@ export class Inbox<T> {
     await waitFor(() => (this.items.length >= count ? true : undefined), timeoutMs, `waiting for ${count} items (have ${this.items.length})`);
     return this.items.slice(0, count);
   }
+}
+
+/**
+ * The usual suite set-up: one broker and one amqplib connection for the whole file, closed after
+ * it. `use` receives both once they are up; the file keeps them in its own variables.
+ */
+export function sharedBrokerAndConnection(use: (broker: TestBroker, connection: ChannelModel) => void): void {
+  let started: TestBroker | undefined;
+  before(async () => {
+    started = await startTestBroker();
+    use(started, await connect(started.url));
+  });
+  after(async () => {
+    await closeAllConnections();
+    await started?.stop();
+  });
 }

@@ -3,21 +3,17 @@
  * package, so the queue is declared with amqplib; then amqp-publish, amqp-get and
  * amqp-consume -c 1 do the round trips. Checked against RabbitMQ 3.10.8 with amqp-tools 0.11.0.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChannelModel } from "amqplib";
-import { closeAllConnections, connect, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, type TestBroker } from "../helpers/broker.js";
+import { openChannel, SUITE_TIMEOUT_MS, uniqueName, type TestBroker, sharedBrokerAndConnection } from "../helpers/broker.js";
 import { commandWorks, requireTool, runProcess } from "../helpers/processes.js";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 function toolsSkip(): string | undefined {

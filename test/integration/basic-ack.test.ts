@@ -3,23 +3,17 @@
  * requeued messages, unknown and repeated delivery tags, and basic.recover.
  * Behaviour checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from "amqplib";
 import {
-  Inbox, closeAllConnections, connect, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, withTimeout,
-  type TestBroker,
+  Inbox, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, uniqueName, withTimeout,
+  sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

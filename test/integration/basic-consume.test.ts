@@ -2,23 +2,19 @@
  * basic.publish (mandatory), basic.consume/cancel, basic.get, basic.qos and the server's
  * consumer-cancel notification. Codes and texts checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, Message } from "amqplib";
 import {
-  Inbox, closeAllConnections, connect, connectionClosed, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, startTestBroker,
-  uniqueName, withTimeout, type TestBroker,
+  Inbox, connect, connectionClosed, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, 
+  uniqueName, withTimeout, type TestBroker, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

@@ -3,26 +3,22 @@
  * bodies at the frame-size edges and the message-size limit.
  * Checked against RabbitMQ 3.10.8, which also hands the content header back unchanged.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import {
   ArgWriter, Method, RawAmqpClient, encodeContentHeaderPayload, methodArgs, type BasicProperties, type FieldTable,
 } from "../helpers/raw-amqp.js";
 import {
-  Inbox, closeAllConnections, connect, expectAmqpError, openChannel, skipIfExternal, SUITE_TIMEOUT_MS, startTestBroker, uniqueName,
-  type TestBroker,
+  Inbox, connect, expectAmqpError, openChannel, skipIfExternal, SUITE_TIMEOUT_MS, startTestBroker, uniqueName,
+  type TestBroker, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 async function raw(t: { after(fn: () => void): void }, target: TestBroker = broker, frameMax?: number): Promise<RawAmqpClient> {

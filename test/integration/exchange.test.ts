@@ -3,22 +3,18 @@
  * bindings, the four types with their edge cases, and the predeclared exchanges.
  * Codes and texts checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel } from "amqplib";
 import {
-  closeAllConnections, closeQuietly, connect, connectionClosed, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, withTimeout, type TestBroker,
+  closeQuietly, connect, connectionClosed, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, uniqueName, withTimeout, type TestBroker, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 /** A fresh channel per test: soft errors close the channel they happen on. */

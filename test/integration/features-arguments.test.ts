@@ -8,22 +8,16 @@
  * "invalid type", the others {unacceptable_type,<type>}; an inequivalent redeclare shows both
  * values bare when both are present, and "the value '...' of type '...'" next to "none".
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import {
-  closeAllConnections, connect, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, waitFor, type TestBroker,
+  expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

@@ -6,22 +6,16 @@
  * features-x-death.test.ts; expiry and maxlen as reasons in features-ttl and features-limits.
  * Every expectation here was first checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage, XDeath } from "amqplib";
 import {
-  closeAllConnections, connect, delay, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, waitFor, type TestBroker,
+  delay, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

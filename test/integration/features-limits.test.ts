@@ -5,23 +5,17 @@
  * reject-publish-dlx (the same, and the refused message is dead-lettered).
  * Every expectation here was first checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, GetMessage, XDeath } from "amqplib";
 import {
-  closeAllConnections, connect, delay, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, waitFor, withTimeout,
-  type TestBroker,
+  delay, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, withTimeout,
+  sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

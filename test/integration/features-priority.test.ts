@@ -4,22 +4,16 @@
  * combination users build: a priority work queue with prefetch 1.
  * Every expectation here was first checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import {
-  closeAllConnections, connect, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, type TestBroker,
+  Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

@@ -4,24 +4,20 @@
  * rewrites reply_to to a per-channel name the server replies to through the default exchange.
  * Every expectation here, error texts included, was first checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, Message } from "amqplib";
 import {
-  closeAllConnections, connect, delay, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, type TestBroker,
+  connect, delay, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, type TestBroker, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
 const REPLY_TO = "amq.rabbitmq.reply-to";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

@@ -4,23 +4,17 @@
  * (by basic.consume or basic.get), and x-expires for unused queues.
  * Every expectation here was first checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, Options, XDeath } from "amqplib";
 import {
-  closeAllConnections, connect, delay, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, waitFor,
-  type TestBroker,
+  delay, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor,
+  sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
-let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((_broker, opened) => {
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);

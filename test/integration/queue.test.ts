@@ -2,22 +2,18 @@
  * Queues: server-named, passive, durable, exclusive, auto-delete, bind/unbind, purge, delete
  * with if-unused/if-empty. Codes and texts checked against RabbitMQ 3.10.8.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel } from "amqplib";
 import {
-  closeAllConnections, closeQuietly, connect, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, waitFor, type TestBroker,
+  closeQuietly, connect, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, type TestBroker, sharedBrokerAndConnection
 } from "../helpers/broker.js";
 
 let broker: TestBroker;
 let connection: ChannelModel;
-before(async () => {
-  broker = await startTestBroker();
-  connection = await connect(broker.url);
-});
-after(async () => {
-  await closeAllConnections();
-  await broker?.stop();
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
+  connection = opened;
 });
 
 const channel = (): Promise<Channel> => openChannel(connection);
