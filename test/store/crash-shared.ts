@@ -1,16 +1,8 @@
 /** What the crash test's parent and child agree on: the seeded random source and each record's bytes. */
 
-/** mulberry32: a small seeded generator, good enough to pick sizes and delays reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../helpers/random.js";
+
+export { seededRandom };
 
 export const CRASH_SEGMENT_BYTES = 16 * 1024;
 
