@@ -115,3 +115,12 @@ export const QUEUE_FLOW_READY_LOW = 8_192;
  */
 export const OUTPUT_BUFFER_BYTES_MIN = 4_096;
 export const OUTPUT_BUFFER_BYTES_MAX = 262_144;
+
+/**
+ * The longest a connection is held by flow control before it is read again. Two connections
+ * that publish into each other's queues would otherwise hold each other for ever (each one's
+ * acks travel on a held socket); after this a held connection goes on, and is held again only if
+ * the queue is still behind. Short enough to break such a cycle quickly, long enough for a queue
+ * to drain a good part of its backlog meanwhile.
+ */
+export const FLOW_HOLD_MS_MAX = 1_000;

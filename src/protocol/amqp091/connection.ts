@@ -6,7 +6,7 @@
  */
 import type { Socket } from "node:net";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { CLOSE_OK_TIMEOUT_MS, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, OUTPUT_BUFFER_BYTES_MAX, OUTPUT_BUFFER_BYTES_MIN, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import { CLOSE_OK_TIMEOUT_MS, FLOW_HOLD_MS_MAX, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, OUTPUT_BUFFER_BYTES_MAX, OUTPUT_BUFFER_BYTES_MIN, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
 import { fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
@@ -66,6 +66,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private blockedByAlarm = false;
   /** Queues holding this connection back until they catch up (flow control). */
   private readonly flowHolds = new Set<QueueHandle>();
+  /** When the current flow-control hold began (coarse clock), to bound it. */
+  private flowHeldSinceMs = 0;
+  /** After a hold ran out, the connection is not held again until then, so its acks get through. */
+  private flowGraceUntilMs = 0;
   private readingPaused = false;
   private connectionBlockedCapability = false;
   private batchTasks: (() => void)[] = [];
@@ -496,8 +500,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
    * the same socket, and holding them would hold the queue back too.
    */
   holdForFlow(queue: QueueHandle): void {
-    if (this.flowHolds.has(queue)) return;
+    if (this.flowHolds.has(queue) || this.broker.nowMs < this.flowGraceUntilMs) return;
     for (const channel of this.channels.values()) if (channel.consumesFrom(queue)) return;
+    if (this.flowHolds.size === 0) this.flowHeldSinceMs = this.broker.nowMs;
     this.flowHolds.add(queue);
     queue.holdPublisher(this);
     this.updateReading();
@@ -540,6 +545,12 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.state !== "open") {
       if (nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) this.socket.destroy();
       return;
+    }
+    if (this.flowHolds.size > 0 && nowMs - this.flowHeldSinceMs >= FLOW_HOLD_MS_MAX) {
+      // A bounded hold: publishing into each other's queues must not hold two connections for ever.
+      this.flowHolds.clear();
+      this.flowGraceUntilMs = nowMs + FLOW_HOLD_MS_MAX;
+      this.updateReading();
     }
     for (const channel of this.channels.values()) {
       const timedOut = channel.checkConsumerTimeout(nowMs);
