@@ -536,3 +536,19 @@ export function readClose(frame: RawFrame): CloseInfo {
   const args = methodArgs(frame);
   return { code: args.short(), text: args.shortstr(), classId: args.short(), methodId: args.short() };
 }
+
+/**
+ * A raw client for one test: connected to `target`, destroyed when the test ends; with
+ * `handshake` (options, or {} for the defaults) it is past connection.open, then `channels` are opened.
+ */
+export async function rawClientForTest(
+  t: { after(fn: () => void): void },
+  target: { readonly host: string; readonly port: number },
+  options: { handshake?: HandshakeOptions | false; channels?: readonly number[] } = {},
+): Promise<RawAmqpClient> {
+  const client = await RawAmqpClient.connect(target.port, target.host);
+  t.after(() => client.destroy());
+  if (options.handshake !== undefined && options.handshake !== false) await client.handshake(options.handshake);
+  for (const channel of options.channels ?? []) await client.openChannel(channel);
+  return client;
+}

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ArgWriter, Method, RawAmqpClient, methodArgs, readClose, isMethod } from "../helpers/raw-amqp.js";
+import { ArgWriter, Method, RawAmqpClient, methodArgs, readClose, isMethod, rawClientForTest } from "../helpers/raw-amqp.js";
 import {
   closeAllConnections, closeQuietly, connect, connectionClosed, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, withTimeout,
   type TestBroker,
@@ -18,12 +18,7 @@ after(async () => {
   await broker?.stop();
 });
 
-async function raw(t: { after(fn: () => void): void }): Promise<RawAmqpClient> {
-  const client = await RawAmqpClient.connect(broker.port, broker.host);
-  t.after(() => client.destroy());
-  await client.handshake();
-  return client;
-}
+const raw = (t: { after(fn: () => void): void }): Promise<RawAmqpClient> => rawClientForTest(t, broker, { handshake: {} });
 
 const closeArgs = (code = 200, text = "bye"): Buffer => new ArgWriter().short(code).shortstr(text).short(0).short(0).toBuffer();
 const qosArgs = (): Buffer => new ArgWriter().long(0).short(1).bit(false).toBuffer();

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { ChannelModel } from "amqplib";
-import { ArgWriter, Method, RawAmqpClient, isMethod, methodArgs, type RawFrame } from "../helpers/raw-amqp.js";
+import { ArgWriter, Method, RawAmqpClient, isMethod, methodArgs, type RawFrame, rawClientForTest } from "../helpers/raw-amqp.js";
 import { closeAllConnections, connect, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, withTimeout, type TestBroker } from "../helpers/broker.js";
 
 let broker: TestBroker;
@@ -15,13 +15,7 @@ after(async () => {
   await broker?.stop();
 });
 
-async function raw(t: { after(fn: () => void): void }, channels = [1]): Promise<RawAmqpClient> {
-  const client = await RawAmqpClient.connect(broker.port, broker.host);
-  t.after(() => client.destroy());
-  await client.handshake();
-  for (const channel of channels) await client.openChannel(channel);
-  return client;
-}
+const raw = (t: { after(fn: () => void): void }, channels = [1]): Promise<RawAmqpClient> => rawClientForTest(t, broker, { handshake: {}, channels });
 
 interface Confirm { kind: "ack" | "nack"; deliveryTag: number; multiple: boolean }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import amqp from "amqplib";
 import {
   AMQP_PROTOCOL_HEADER, ArgWriter, Method, RawAmqpClient, buildFrame, FrameType, readClose, isMethod,
-  SocketClosedError,
+  SocketClosedError, rawClientForTest
 } from "../helpers/raw-amqp.js";
 import { closeAllConnections, closeQuietly, connect, openChannel, skipIfExternal, SUITE_TIMEOUT_MS, startTestBroker, uniqueName, type TestBroker } from "../helpers/broker.js";
 
@@ -19,11 +19,7 @@ after(async () => {
   await broker?.stop();
 });
 
-async function raw(t: { after(fn: () => void): void }): Promise<RawAmqpClient> {
-  const client = await RawAmqpClient.connect(broker.port, broker.host);
-  t.after(() => client.destroy());
-  return client;
-}
+const raw = (t: { after(fn: () => void): void }): Promise<RawAmqpClient> => rawClientForTest(t, broker);
 
 describe("protocol header", { timeout: SUITE_TIMEOUT_MS }, () => {
   // checked against RabbitMQ 3.10.8: it answers any unsupported header with "AMQP" 0 0 9 1 and closes.

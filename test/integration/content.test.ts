@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage } from "amqplib";
 import {
-  ArgWriter, Method, RawAmqpClient, encodeContentHeaderPayload, methodArgs, type BasicProperties, type FieldTable,
+  ArgWriter, Method, RawAmqpClient, encodeContentHeaderPayload, methodArgs, type BasicProperties, type FieldTable, rawClientForTest
 } from "../helpers/raw-amqp.js";
 import {
   Inbox, connect, expectAmqpError, openChannel, skipIfExternal, SUITE_TIMEOUT_MS, startTestBroker, uniqueName,
@@ -21,13 +21,8 @@ sharedBrokerAndConnection((started, opened) => {
   connection = opened;
 });
 
-async function raw(t: { after(fn: () => void): void }, target: TestBroker = broker, frameMax?: number): Promise<RawAmqpClient> {
-  const client = await RawAmqpClient.connect(target.port, target.host);
-  t.after(() => client.destroy());
-  await client.handshake(frameMax === undefined ? {} : { frameMax });
-  await client.openChannel(1);
-  return client;
-}
+const raw = (t: { after(fn: () => void): void }, target: TestBroker = broker, frameMax?: number): Promise<RawAmqpClient> =>
+  rawClientForTest(t, target, { handshake: frameMax === undefined ? {} : { frameMax }, channels: [1] });
 
 /** One entry of every field type RabbitMQ knows, nested tables and arrays included. */
 const everyFieldType: FieldTable = [
