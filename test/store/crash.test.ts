@@ -15,7 +15,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -149,9 +149,11 @@ async function verify(directory: string, seed: number, round: number): Promise<{
 /**
  * Appends the first bytes of a record to the newest segment, as a write cut short leaves it;
  * returns how many. Not to a segment whose header is incomplete (a kill right after creating it):
- * in one process the header is always written before any record.
+ * in one process the header is always written before any record. Not at all when the child was
+ * killed before it created its directory (a slow machine, a kill soon after spawn).
  */
 function tearTail(directory: string, seed: number, random: () => number): number {
+  if (!existsSync(directory)) return 0;
   const newest = readdirSync(directory).filter((name) => name.startsWith("msgs.")).sort().at(-1);
   if (!newest || statSync(join(directory, newest)).size < SEGMENT_HEADER_BYTES) return 0;
   const payload = crashPayload(seed, 0x7fffffff);
