@@ -1,7 +1,7 @@
 /**
  * Warren against RabbitMQ on this machine, with the same load generator, in one run:
  *   node --import tsx benchmarks/compare.ts [--scenario S1[,S2...]|all] [--rounds 3] [--quick]
- *       [--targets warren,rabbitmq,sink] [--mode inline|threads|processes] [--markdown] [--json FILE]
+ *       [--targets warren,rabbitmq,sink] [--mode inline|threads|processes] [--markdown] [--json FILE] [--svg FILE]
  * Each scenario gets fresh brokers; its runs alternate Warren, RabbitMQ (A B A B ...), then the
  * sink for the generator's ceiling, so drift on a shared machine falls on both brokers alike.
  * Around every run the broker's peak RSS (VmHWM, reset before the run, and VmRSS sampled) and its
@@ -11,6 +11,7 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { captionOf, chartRows, renderSvg, type PlainResults } from "./chart.js";
 import { readCpuSeconds, readMemory, resetPeakMemory, sampleMemory } from "./procfs.js";
 import { delay, INSTALL_COMMAND, rabbitMqInstalled } from "./rabbitmq.js";
 import { findScenarios, RESOURCE_METRICS, type Figures, type Scenario } from "./scenarios.js";
@@ -28,6 +29,7 @@ const { values: flags } = parseArgs({
     targets: { type: "string", default: "warren,rabbitmq,sink" },
     markdown: { type: "boolean", default: false },
     json: { type: "string" },
+    svg: { type: "string" },
     mode: { type: "string", default: "inline" },
   },
 });
@@ -139,9 +141,9 @@ console.log(`load average (1, 5, 15 min): ${load(loadBefore)} before, ${load(os.
 console.log(`rounds: ${rounds}${flags.quick ? " (quick)" : ""}; generator mode: ${flags.mode}; ratio = Warren median / RabbitMQ median; ↑ higher is better, ↓ lower is better\n`);
 console.log(table);
 for (const failure of failures) console.log(`failed: ${failure}`);
-if (flags.json !== undefined) {
-  const plain = Object.fromEntries([...results].map(([id, byTarget]) => [id, Object.fromEntries([...byTarget].map(
-    ([target, metrics]) => [target, Object.fromEntries(metrics)]))]));
-  writeFileSync(flags.json, JSON.stringify({ machine: machine(), versions: Object.fromEntries(versions), rounds, quick: flags.quick, results: plain }, null, 2));
-}
+const plain: PlainResults = Object.fromEntries([...results].map(([id, byTarget]) => [id, Object.fromEntries([...byTarget].map(
+  ([target, metrics]) => [target, Object.fromEntries(metrics)]))]));
+const saved = { machine: machine(), versions: Object.fromEntries(versions), rounds, quick: flags.quick, results: plain };
+if (flags.json !== undefined) writeFileSync(flags.json, JSON.stringify(saved, null, 2));
+if (flags.svg !== undefined) writeFileSync(flags.svg, renderSvg(chartRows(plain), captionOf(saved)));
 process.exit(failures.length > 0 ? 1 : 0);

@@ -4,6 +4,7 @@
  * across the step, after a pause for it to settle, divided by the number of items.
  */
 import { AmqpConnection } from "./perf/client/connection.js";
+import { ConfirmTracker, PublishTemplate } from "./perf/client/publisher.js";
 import { readMemory } from "./procfs.js";
 import { delay } from "./rabbitmq.js";
 import type { Figures } from "./scenarios.js";
@@ -39,36 +40,95 @@ export async function idleConnections(target: Target, count: number): Promise<Fi
   }
 }
 
+/** Unconfirmed publishes the S8 producer allows, as S2's confirm window. */
+const S8_CONFIRM_WINDOW = 1000;
+/** Bytes of each S8 message. */
+const S8_BODY_BYTES = 100;
+
 /**
- * Declares `count` non-durable queues with no-wait, pipelined on one channel, then one ordinary
- * declare as a fence: the broker handles a channel's methods in order, so its declare-ok means
- * every earlier declare is done. Deleting works the same way.
+ * S8: `count` non-durable queues, each with its own consumer, and one producer spreading
+ * messages over all of them through the default exchange (queue i gets messages i, i + count, ...).
+ *
+ * 1. Declares: no-wait, pipelined on one channel, then one ordinary declare as a fence (a
+ *    channel's methods are handled in order, so its declare-ok means every earlier one is done).
+ * 2. One no-ack consumer per queue, pipelined on the same channel; RSS growth over steps 1–2
+ *    divided by `count` is the memory per queue (with its consumer).
+ * 3. Publishes for `seconds` with confirms (window 1000, so neither broker can buffer without
+ *    bound); throughput is deliveries per second over all queues.
+ * 4. Deletes the queues the same way as it declared them.
  */
-export async function manyQueues(target: Target, count: number): Promise<Figures> {
-  const connection = await AmqpConnection.connect({ uri: target.url, connectionName: "warren-bench queues" });
-  const names = Array.from({ length: count }, (_, i) => `warren-bench-q-${process.pid}-${i}`);
+export async function manyQueues(target: Target, count: number, seconds: number): Promise<Figures> {
+  const consuming = await AmqpConnection.connect({ uri: target.url, connectionName: "warren-bench queues" });
+  const producing = await AmqpConnection.connect({ uri: target.url, connectionName: "warren-bench queues producer" });
+  // Every name has the same length, so one publish template serves all queues with its routing key patched.
+  const digits = String(count).length;
+  const names = Array.from({ length: count }, (_, i) => `warren-bench-q-${process.pid}-${String(i).padStart(digits, "0")}`);
   const fence = `warren-bench-q-${process.pid}-fence`;
   try {
-    const channel = await connection.openChannel();
+    const channel = await consuming.openChannel();
     await delay(SETTLE_MS);
     const rssBeforeBytes = readMemory(target.pid).rssBytes;
     let startedMs = performance.now();
-    for (const name of names) if (!channel.declareQueueNoWait(name, false)) await connection.drained();
+    for (const name of names) if (!channel.declareQueueNoWait(name, false)) await consuming.drained();
     await channel.declareQueue(fence);
     const declareSeconds = (performance.now() - startedMs) / 1000;
+    let received = 0;
+    channel.onDelivery = () => { received++; };
+    await Promise.all(names.map((name) => channel.consume(name, true)));
     await delay(SETTLE_MS);
     const rssAfterBytes = readMemory(target.pid).rssBytes;
+
+    const delivered = await spreadPublishes(producing, names, seconds, () => received);
+
     startedMs = performance.now();
-    for (const name of names) if (!channel.deleteQueueNoWait(name)) await connection.drained();
+    for (const name of names) if (!channel.deleteQueueNoWait(name)) await consuming.drained();
     await channel.deleteQueue(fence);
     const deleteSeconds = (performance.now() - startedMs) / 1000;
     return {
       declaredPerSecond: count / declareSeconds,
       kbPerQueue: (rssAfterBytes - rssBeforeBytes) / 1024 / count,
+      deliveredPerSecond: delivered / seconds,
       deletedPerSecond: count / deleteSeconds,
-      messages: 0,
+      messages: delivered,
     };
   } finally {
-    await connection.close();
+    await producing.close();
+    await consuming.close();
   }
 }
+
+/** Publishes round-robin over `names` for `seconds`; returns how many deliveries `received` counted meanwhile. */
+async function spreadPublishes(connection: AmqpConnection, names: string[], seconds: number, received: () => number): Promise<number> {
+  const channel = await connection.openChannel();
+  let wake: (() => void) | null = null;
+  const tracker = new ConfirmTracker(channel, () => { wake?.(); wake = null; });
+  await tracker.enable();
+  const template = new PublishTemplate(channel.id, { exchange: "", routingKey: names[0], bodySizeBytes: S8_BODY_BYTES, persistent: false }, connection.frameSizeBytesMax);
+  const keys = names.map((name) => Buffer.from(name, "latin1"));
+  let published = 0;
+  const receivedBefore = received();
+  const endMs = performance.now() + seconds * 1000;
+  while (performance.now() < endMs) {
+    if (channel.error !== null) throw channel.error;
+    const room = Math.min(template.batchMessages, S8_CONFIRM_WINDOW - (published - tracker.confirmed));
+    if (room <= 0) {
+      await Promise.race([new Promise<void>((resolve) => { wake = resolve; }), delay(100)]);
+      continue;
+    }
+    const batch = template.encode(room, 0);
+    for (let i = 0; i < room; i++) {
+      keys[(published + i) % keys.length].copy(batch, i * template.messageBytes + ROUTING_KEY_OFFSET);
+    }
+    published += room;
+    if (!connection.write(batch)) await connection.drained();
+  }
+  const delivered = received() - receivedBefore;
+  // Let the window settle before the queues go, so no confirm is left waiting on a deleted queue.
+  const settleUntil = performance.now() + 5_000;
+  while (tracker.confirmed < published && performance.now() < settleUntil) await delay(10);
+  if (tracker.nacked > 0) throw new Error(`${tracker.nacked} publishes were nacked`);
+  return delivered;
+}
+
+/** basic.publish's routing key in its frame: frame header (7), class and method (4), reserved short (2), exchange "" (1), key length (1). */
+const ROUTING_KEY_OFFSET = 7 + 4 + 2 + 1 + 1;

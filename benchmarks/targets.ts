@@ -47,6 +47,7 @@ async function startWarren(): Promise<Target> {
     WARREN_DIST_PORT: "0",
     WARREN_MANAGEMENT_PORT: "0",
     WARREN_PROMETHEUS_PORT: "0",
+    WARREN_MQTT_PORT: "0",
     WARREN_DATA_DIR: join(directory, "data"),
     WARREN_LOG_DIR: join(directory, "log"),
     WARREN_NODENAME: `bench-${process.pid}@localhost`,
