@@ -24,9 +24,16 @@ export const INSTALL_COMMAND = "apt-get install -y rabbitmq-server";
 const BOOT_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
 
+export interface RabbitMqOptions {
+  /** Also enable the MQTT plugin, listening on a free loopback port, anonymous clients allowed. */
+  mqtt?: boolean;
+}
+
 export interface RabbitMq {
   url: string;
   port: number;
+  /** The MQTT listener's port when started with `mqtt: true`. */
+  mqttPort?: number;
   /** beam.smp: the process whose memory and CPU are RabbitMQ's. */
   pid: number;
   version: string;
@@ -40,12 +47,15 @@ export function rabbitMqInstalled(): boolean {
   return existsSync(SERVER_SCRIPT) && existsSync(EPMD);
 }
 
-export async function startRabbitMq(): Promise<RabbitMq> {
+export async function startRabbitMq(options: RabbitMqOptions = {}): Promise<RabbitMq> {
   if (!rabbitMqInstalled()) throw new Error(`rabbitmq-server is not installed; install it with: ${INSTALL_COMMAND}`);
   const directory = mkdtempSync(join(tmpdir(), "warren-bench-rabbitmq-"));
-  const [amqpPort, distPort, epmdPort] = await freePorts(3);
-  writeFileSync(join(directory, "rabbitmq.conf"), "log.console = false\nlog.file.level = warning\n");
-  writeFileSync(join(directory, "enabled_plugins"), "[].\n"); // management and every other plugin off
+  const [amqpPort, distPort, epmdPort, mqttPort] = await freePorts(4);
+  const config = ["log.console = false", "log.file.level = warning"];
+  if (options.mqtt) config.push(`mqtt.listeners.tcp.default = 127.0.0.1:${mqttPort}`, "mqtt.allow_anonymous = true");
+  writeFileSync(join(directory, "rabbitmq.conf"), config.join("\n") + "\n");
+  // Management and every other plugin off, MQTT's on when asked for.
+  writeFileSync(join(directory, "enabled_plugins"), options.mqtt ? "[rabbitmq_mqtt].\n" : "[].\n");
   writeFileSync(join(directory, "rabbitmq-env.conf"), ""); // ignore /etc/rabbitmq/rabbitmq-env.conf
   const outputFd = openSync(join(directory, "server-output.log"), "a");
   const children: ChildProcess[] = [];
@@ -80,11 +90,12 @@ export async function startRabbitMq(): Promise<RabbitMq> {
     const server = spawn(SERVER_SCRIPT, [], { env, detached: true, stdio: ["ignore", outputFd, outputFd] });
     children.push(server);
     const version = await waitForAmqp(`amqp://guest:guest@127.0.0.1:${amqpPort}/`, server, directory);
+    if (options.mqtt) await waitForPort(mqttPort, BOOT_TIMEOUT_MS);
     const beam = childrenNamed(server.pid!, "beam.smp")[0];
     if (beam === undefined) throw new Error("rabbitmq-server is up but its beam.smp process was not found");
     let stopping: Promise<void> | null = null;
     return {
-      url: `amqp://guest:guest@127.0.0.1:${amqpPort}/`, port: amqpPort, pid: beam, version, erlangVersion: erlangVersion(), directory,
+      url: `amqp://guest:guest@127.0.0.1:${amqpPort}/`, port: amqpPort, mqttPort: options.mqtt ? mqttPort : undefined, pid: beam, version, erlangVersion: erlangVersion(), directory,
       stop: () => (stopping ??= stopAll()),
     };
   } catch (error) {
@@ -144,7 +155,7 @@ export async function freePorts(count: number): Promise<number[]> {
   return ports;
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await canConnect(port))) {
     if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
