@@ -6,6 +6,7 @@
 import { Counters } from "./stats.js";
 import type { FieldTable } from "./message/field-table.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
+import type { DestinationSink } from "./exchange/routing-targets.js";
 
 export interface ExchangeDeclaration {
   readonly name: string;
@@ -70,7 +71,7 @@ export class DefaultExchangeRouting implements ExchangeType {
     return 0;
   }
 
-  route(input: RoutingInput, out: Set<BindingDestination>): void {
+  route(input: RoutingInput, out: DestinationSink): void {
     const queue = this.lookup(input.routingKey);
     if (queue !== undefined) out.add(queue);
   }

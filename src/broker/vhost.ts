@@ -9,6 +9,7 @@ import { EMPTY_TABLE, type FieldTable } from "./message/field-table.js";
 import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
 import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
 import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
+import { RoutingTargets } from "./exchange/routing-targets.js";
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
@@ -19,6 +20,11 @@ import { tableToJs } from "./message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
 import type { SpillArea } from "../queue/classic/spill-area.js";
+
+/** Where routing puts the queues it finds: a Set, or a RoutingTargets reused per message. */
+export interface QueueSink {
+  add(queue: QueueHandle): unknown;
+}
 
 /** Gives new durable queues their message store (set when the node has a data directory). */
 export interface QueueStorage {
@@ -62,8 +68,10 @@ export class Vhost {
   readonly stats = new Counters(Date.now());
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
-  /** Reused by route(): routing is synchronous, so one scratch set per vhost suffices. */
-  private readonly scratch = new Set<BindingDestination>();
+  /** Reused by route(): routing is synchronous, so one scratch list per vhost suffices. */
+  private readonly scratch = new RoutingTargets();
+  /** Reused by routeOne() for an exchange with an alternate exchange. */
+  private readonly alternateScratch = new RoutingTargets();
   /** Direct reply-to pseudo-queues by their full name (amq.rabbitmq.reply-to.<key>). */
   readonly replyQueues = new Map<string, QueueHandle>();
   /** Dead-letter cycles already logged, so each is logged once. */
@@ -272,23 +280,26 @@ export class Vhost {
 
   // ---- routing ---------------------------------------------------------------------------
 
-  /**
-   * The queues a message published to `exchange` reaches, following exchange-to-exchange
-   * bindings (each exchange visited once, so cycles end). `out` is filled and returned.
-   */
   /** Routes a message with its routing key and any CC/BCC keys (sender-selected distribution). */
-  routeMessage(exchange: Exchange, message: Message, out: Set<QueueHandle>): Set<QueueHandle> {
+  routeMessage<Out extends QueueSink>(exchange: Exchange, message: Message, out: Out): Out {
     this.route(exchange, message, out);
     const extra = message.extraRoutingKeys;
     if (extra !== undefined) for (const routingKey of extra) this.route(exchange, { routingKey, headers: () => message.headers() }, out);
     return out;
   }
 
-  route(exchange: Exchange, input: RoutingInput, out: Set<QueueHandle>): Set<QueueHandle> {
+  /**
+   * The queues a message published to `exchange` reaches, following exchange-to-exchange
+   * bindings (each exchange visited once, so cycles end). `out` (a Set, or a RoutingTargets
+   * on the message path) is filled and returned.
+   */
+  route<Out extends QueueSink>(exchange: Exchange, input: RoutingInput, out: Out): Out {
     const destinations = this.scratch;
     this.routeOne(exchange, input, destinations);
     let visited: Set<Exchange> | undefined;
-    for (const destination of destinations) {
+    // By index: what routeOne adds below is visited too.
+    for (let position = 0; position < destinations.size; position++) {
+      const destination = destinations.at(position);
       if (destination.kind === "queue") {
         out.add(destination as QueueHandle);
         continue;
@@ -297,25 +308,25 @@ export class Vhost {
       const next = destination as Exchange;
       if (visited.has(next)) continue;
       visited.add(next);
-      this.routeOne(next, input, destinations); // a Set iterates over what is added during iteration
+      this.routeOne(next, input, destinations);
     }
-    // V8's Set#clear allocates a fresh table: skip it when there is nothing to clear.
-    if (destinations.size !== 0) destinations.clear();
+    destinations.clear();
     return out;
   }
 
   /** One exchange's routes; with none and an alternate-exchange, the alternate exchange instead. */
-  private routeOne(exchange: Exchange, input: RoutingInput, destinations: Set<BindingDestination>): void {
+  private routeOne(exchange: Exchange, input: RoutingInput, destinations: RoutingTargets): void {
     const alternate = exchange.alternateExchange;
     if (alternate === undefined) return exchange.routing.route(input, destinations);
-    const own = new Set<BindingDestination>();
+    const own = this.alternateScratch;
     exchange.routing.route(input, own);
     if (own.size === 0) {
       const target = this.exchanges.get(alternate);
       if (target !== undefined) destinations.add(target);
       return;
     }
-    for (const destination of own) destinations.add(destination);
+    for (let position = 0; position < own.size; position++) destinations.add(own.at(position));
+    own.clear();
   }
 
   /**

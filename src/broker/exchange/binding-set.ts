@@ -3,6 +3,7 @@
  * binding equality) and, per routing entry, which destinations it leads to.
  */
 import type { Binding, BindingDestination } from "./exchange-type.js";
+import type { DestinationSink } from "./routing-targets.js";
 import { assert } from "../../lib/assert.js";
 import { tablesEqual } from "../message/field-table.js";
 
@@ -112,7 +113,7 @@ export class DestinationList {
     this.destinations.splice(this.destinations.indexOf(destination), 1);
   }
 
-  addTo(out: Set<BindingDestination>): void {
+  addTo(out: DestinationSink): void {
     const destinations = this.destinations;
     for (let index = 0; index < destinations.length; index++) out.add(destinations[index]);
   }

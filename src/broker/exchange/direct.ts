@@ -4,6 +4,7 @@
  * prepared array, so a route call allocates nothing beyond what `out` itself grows by.
  */
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
+import type { DestinationSink } from "./routing-targets.js";
 import { assert } from "../../lib/assert.js";
 import { BindingSet, DestinationList } from "./binding-set.js";
 
@@ -44,7 +45,7 @@ export class DirectExchangeType implements ExchangeType {
     return removed.length;
   }
 
-  route(input: RoutingInput, out: Set<BindingDestination>): void {
+  route(input: RoutingInput, out: DestinationSink): void {
     this.#routes.get(input.routingKey)?.addTo(out);
   }
 

@@ -7,6 +7,7 @@
  * objects owned by the vhost (a queue or an exchange), compared by identity.
  */
 import type { FieldTable } from "../message/field-table.js";
+import type { DestinationSink } from "./routing-targets.js";
 
 /** A queue or an exchange, as seen by routing. The vhost keeps one object per destination. */
 export interface BindingDestination {
@@ -41,7 +42,7 @@ export interface ExchangeType {
   /** Removes every binding to this destination (queue or exchange deleted); returns how many. */
   removeDestination(destination: BindingDestination): number;
   /** Adds each matching destination to `out` (a destination appears once however many bindings match). */
-  route(input: RoutingInput, out: Set<BindingDestination>): void;
+  route(input: RoutingInput, out: DestinationSink): void;
   /** Every binding, in the order they were added. */
   bindings(): Iterable<Binding>;
   readonly bindingCount: number;

@@ -5,6 +5,7 @@
  * each destination once.
  */
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
+import type { DestinationSink } from "./routing-targets.js";
 import { BindingSet, DestinationList } from "./binding-set.js";
 
 export class FanoutExchangeType implements ExchangeType {
@@ -39,7 +40,7 @@ export class FanoutExchangeType implements ExchangeType {
     return removed.length;
   }
 
-  route(_input: RoutingInput, out: Set<BindingDestination>): void {
+  route(_input: RoutingInput, out: DestinationSink): void {
     this.#destinations.addTo(out);
   }
 }

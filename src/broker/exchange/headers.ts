@@ -14,6 +14,7 @@
 import type { FieldTable, FieldValue } from "../message/field-table.js";
 import { fail } from "../../errors/registry.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
+import type { DestinationSink } from "./routing-targets.js";
 import { BindingSet } from "./binding-set.js";
 import { erlangEqual, formatErlangTerm, typeAtom } from "./header-values.js";
 
@@ -110,7 +111,7 @@ export class HeadersExchangeType implements ExchangeType {
     return removed.length;
   }
 
-  route(input: RoutingInput, out: Set<BindingDestination>): void {
+  route(input: RoutingInput, out: DestinationSink): void {
     const compiled = this.#compiled;
     if (compiled.length === 0) return;
     const headers = input.headers();

@@ -19,6 +19,7 @@
  */
 import { assert } from "../../lib/assert.js";
 import type { BindingDestination } from "./exchange-type.js";
+import type { DestinationSink } from "./routing-targets.js";
 import { DestinationList } from "./binding-set.js";
 
 class TopicNode {
@@ -94,7 +95,7 @@ export class TopicTrie {
   }
 
   /** Adds the destinations of every binding key matching `routingKey` to `out`. */
-  match(routingKey: string, out: Set<BindingDestination>): void {
+  match(routingKey: string, out: DestinationSink): void {
     const wordCount = this.#split(routingKey);
     const words = this.#words;
     const nodes = this.#stackNodes;

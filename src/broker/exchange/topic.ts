@@ -6,6 +6,7 @@
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
 import { BindingSet } from "./binding-set.js";
 import { TopicRouteCache } from "./topic-route-cache.js";
+import { RoutingTargets, type DestinationSink } from "./routing-targets.js";
 import { TopicTrie } from "./topic-trie.js";
 
 export interface TopicExchangeOptions {
@@ -24,7 +25,7 @@ export class TopicExchangeType implements ExchangeType {
   readonly #bindings = new BindingSet();
   readonly #trie = new TopicTrie();
   readonly #routeCache: TopicRouteCache | null;
-  readonly #scratch = new Set<BindingDestination>();
+  readonly #scratch = new RoutingTargets();
 
   constructor(options: TopicExchangeOptions = {}) {
     const entriesMax = options.routeCacheEntriesMax ?? TOPIC_ROUTE_CACHE_ENTRIES_DEFAULT;
@@ -61,7 +62,7 @@ export class TopicExchangeType implements ExchangeType {
     return removed.length;
   }
 
-  route(input: RoutingInput, out: Set<BindingDestination>): void {
+  route(input: RoutingInput, out: DestinationSink): void {
     const cache = this.#routeCache;
     if (cache === null || !cache.active) {
       this.#trie.match(input.routingKey, out);
