@@ -23,6 +23,7 @@ export const Method = {
   queueDeclare: [50, 10], queueDeclareOk: [50, 11], queueBind: [50, 20], queueBindOk: [50, 21],
   queueDelete: [50, 40], queueDeleteOk: [50, 41],
   basicQos: [60, 10], basicQosOk: [60, 11], basicConsume: [60, 20], basicConsumeOk: [60, 21],
+  basicCancel: [60, 30], basicCancelOk: [60, 31],
   basicPublish: [60, 40], basicReturn: [60, 50], basicDeliver: [60, 60], basicGet: [60, 70],
   basicGetOk: [60, 71], basicGetEmpty: [60, 72], basicAck: [60, 80], basicReject: [60, 90], basicNack: [60, 120],
   confirmSelect: [85, 10], confirmSelectOk: [85, 11],

@@ -8,11 +8,14 @@ import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from "amqplib";
 import {
   Inbox, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, uniqueName, withTimeout,
-  sharedBrokerAndConnection
+  sharedBrokerAndConnection, type TestBroker
 } from "../helpers/broker.js";
+import { ArgWriter, Method, methodArgs, rawClientForTest, type RawAmqpClient } from "../helpers/raw-amqp.js";
 
+let broker: TestBroker;
 let connection: ChannelModel;
-sharedBrokerAndConnection((_broker, opened) => {
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
   connection = opened;
 });
 
@@ -90,6 +93,63 @@ describe("ack", { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.ok(message);
     ch.ack(message);
     await expectAmqpError(ch.checkQueue(queue), 406, `PRECONDITION_FAILED - unknown delivery tag ${message.fields.deliveryTag}`);
+  });
+});
+
+// basic.ack is read without the generic decoder (connection.ts): the same answers, byte for byte.
+describe("basic.ack on the wire", { timeout: SUITE_TIMEOUT_MS }, () => {
+  const ackArgs = (tag: number, multiple: boolean): Buffer => new ArgWriter().longlong(tag).bit(multiple).toBuffer();
+
+  /** A raw client on channel 1 with `count` messages delivered to consumer "c" (manual ack). */
+  async function rawConsumer(t: { after(fn: () => void): void }, count: number): Promise<{ client: RawAmqpClient; queue: string }> {
+    const client = await rawClientForTest(t, broker, { handshake: {}, channels: [1] });
+    const { queue } = await client.declareQueue(1, uniqueName("q-raw-ack"), { exclusive: true });
+    for (let i = 1; i <= count; i += 1) client.publish(1, "", queue, Buffer.from(String(i)));
+    client.sendMethod(1, Method.basicConsume, new ArgWriter().short(0).shortstr(queue).shortstr("c")
+      .bit(false).bit(false).bit(false).bit(false).table([]).toBuffer());
+    await client.expectMethod(Method.basicConsumeOk);
+    for (let i = 1; i <= count; i += 1) {
+      const deliver = methodArgs(await client.expectMethod(Method.basicDeliver));
+      assert.equal(deliver.shortstr(), "c");
+      assert.equal(deliver.longlong(), BigInt(i));
+      await client.readContent();
+    }
+    return { client, queue };
+  }
+
+  test("single and multiple acks settle exactly the tags they name", async (t) => {
+    const { client, queue } = await rawConsumer(t, 5);
+    client.sendMethod(1, Method.basicAck, ackArgs(2, false));
+    client.sendMethod(1, Method.basicAck, ackArgs(4, true)); // 1, 3 and 4
+    client.sendMethod(1, Method.basicCancel, new ArgWriter().shortstr("c").bit(false).toBuffer());
+    await client.expectMethod(Method.basicCancelOk);
+    // Only 5 is unacked: closing the channel requeues it alone.
+    client.sendMethod(1, Method.channelClose, new ArgWriter().short(200).shortstr("").short(0).short(0).toBuffer());
+    await client.expectMethod(Method.channelCloseOk);
+    await client.openChannel(2);
+    const got = await client.basicGet(2, queue);
+    assert.equal(got?.body.toString(), "5");
+    assert.equal(got?.redelivered, true);
+    assert.equal(await client.basicGet(2, queue), null);
+    await client.close();
+  });
+
+  test("an unknown tag closes the channel with 406, naming basic.ack (60, 80)", async (t) => {
+    const { client } = await rawConsumer(t, 1);
+    client.sendMethod(1, Method.basicAck, ackArgs(9, false));
+    const close = await client.expectChannelClose(1);
+    assert.deepEqual(close, { code: 406, text: "PRECONDITION_FAILED - unknown delivery tag 9", classId: 60, methodId: 80 });
+    await client.close();
+  });
+
+  test("basic.ack where a content header is due → 505 UNEXPECTED_FRAME on the connection", async (t) => {
+    const { client } = await rawConsumer(t, 1);
+    client.sendMethod(1, Method.basicPublish, new ArgWriter().short(0).shortstr("").shortstr("anywhere").bit(false).bit(false).toBuffer());
+    client.sendMethod(1, Method.basicAck, ackArgs(1, false));
+    const close = await client.expectConnectionClose();
+    assert.deepEqual(close, {
+      code: 505, text: "UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead", classId: 60, methodId: 80,
+    });
   });
 });
 

@@ -9,6 +9,7 @@ import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { Message } from "../../broker/message/message.js";
 import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../broker/message/properties.generated.js";
 import type { Exchange } from "../../broker/exchange.js";
+import { RoutingTargets } from "../../broker/exchange/routing-targets.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
@@ -90,7 +91,8 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   private txPublishes: Message[] = [];
   private txMandatory: boolean[] = [];
   private txAcks: AckOperation[] = [];
-  private readonly routed = new Set<QueueHandle>();
+  /** The queues the current publish routes to; reused for every publish. */
+  private readonly routed = new RoutingTargets<QueueHandle>();
   private lastPermittedExchange: string | undefined;
 
   constructor(number: number, connection: ChannelConnection) {
@@ -257,15 +259,26 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.storePublishContent(pending, payload, bodySizeBytes);
   }
 
-  /** One allocation holds the header and the body; both are views of it. */
+  /**
+   * Copies the header out of the socket's chunk (a view would pin the chunk) and makes room for
+   * the body. A publisher usually sends one header over and over (same properties, same body
+   * size): while it repeats, messages share one copy of it, as they may, since stored headers
+   * are never written to. So a message costs one Buffer, its body.
+   */
   private storePublishContent(pending: PendingPublish, header: Buffer, bodySizeBytes: number): void {
-    const storage = Buffer.allocUnsafe(header.length + bodySizeBytes);
-    header.copy(storage, 0);
-    pending.header = storage.subarray(0, header.length);
-    pending.body = storage.subarray(header.length);
+    const last = this.lastStoredHeader;
+    if (last.length === header.length && sameBytes(header, 0, last)) {
+      pending.header = last;
+    } else {
+      pending.header = this.lastStoredHeader = Buffer.from(header);
+    }
+    pending.body = bodySizeBytes === 0 ? EMPTY_BODY : Buffer.allocUnsafe(bodySizeBytes);
     pending.bodySizeBytes = bodySizeBytes;
     if (bodySizeBytes === 0) this.completePublish(pending);
   }
+
+  /** The header of the last publish as stored with its message (shared while it repeats). */
+  private lastStoredHeader: Buffer = EMPTY_BODY;
 
   onBody(payload: Buffer): void {
     const pending = this.pending;
@@ -473,13 +486,25 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     }
     const message = entry.message;
     const frameMaxBytes = this.connection.frameMaxBytes;
-    const exchangeBytes = message.exchangeBytes;
-    const routingKeyBytes = message.routingKeyBytes;
-    const size = deliverFramesSizeBytes(consumer.tagBytes, exchangeBytes, routingKeyBytes, message.header.length, message.body.length, frameMaxBytes);
+    const encoded = this.delivered;
+    // Consecutive deliveries nearly always share exchange and routing key (the same string
+    // objects when one publisher sent them): encode them only when they change.
+    if (message.exchange !== encoded.exchange) {
+      encoded.exchange = message.exchange;
+      encoded.exchangeBytes = Buffer.from(message.exchange, "utf8");
+    }
+    if (message.routingKey !== encoded.routingKey) {
+      encoded.routingKey = message.routingKey;
+      encoded.routingKeyBytes = Buffer.from(message.routingKey, "utf8");
+    }
+    const size = deliverFramesSizeBytes(consumer.tagEncoded.length, encoded.exchangeBytes.length, encoded.routingKeyBytes.length, message.header.length, message.body.length, frameMaxBytes);
     const space = this.connection.reserveOutput(size);
-    writeDeliver(space.buffer, space.offset, this.number, consumer.tag, consumer.tagBytes, tag, entry.redelivered, message.exchange, exchangeBytes,
-      message.routingKey, routingKeyBytes, message.header, message.body, frameMaxBytes);
+    writeDeliver(space.buffer, space.offset, this.number, consumer.tagEncoded, tag, entry.redelivered, encoded.exchangeBytes, encoded.routingKeyBytes,
+      message.header, message.body, frameMaxBytes);
   }
+
+  /** The exchange and routing key of the last delivery, and their UTF-8 bytes. */
+  private readonly delivered = { exchange: "", exchangeBytes: Buffer.alloc(0), routingKey: "", routingKeyBytes: Buffer.alloc(0) };
 
   consumerCancelledByServer(consumer: AmqpConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
@@ -575,8 +600,8 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     const last = this.lastPublish;
     if (
       routingKeyLength < 0 || bitsAt !== payload.length - 1 ||
-      last.exchangeBytes.length !== exchangeLength || payload.compare(last.exchangeBytes, 0, exchangeLength, 7, routingKeyAt) !== 0 ||
-      last.routingKeyBytes.length !== routingKeyLength || payload.compare(last.routingKeyBytes, 0, routingKeyLength, routingKeyAt + 1, bitsAt) !== 0
+      last.exchangeBytes.length !== exchangeLength || !sameBytes(payload, 7, last.exchangeBytes) ||
+      last.routingKeyBytes.length !== routingKeyLength || !sameBytes(payload, routingKeyAt + 1, last.routingKeyBytes)
     ) {
       const method = decodeMethod(payload) as BasicPublish;
       this.lastPublish = {
@@ -587,6 +612,14 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     }
     const bits = payload[bitsAt];
     this.startPublish(last.exchange, last.routingKey, (bits & 1) !== 0, (bits & 2) !== 0);
+  }
+
+  /** basic.ack read straight from its 13-byte payload: a client may ack every message. */
+  onAckFrame(payload: Buffer): void {
+    if (this.pending !== undefined) return this.onMethod(decodeMethod(payload));
+    // delivery-tag as ByteReader.longlong reads it, then the bits octet (multiple = bit 0).
+    const tag = payload.readUInt32BE(4) * 0x1_0000_0000 + payload.readUInt32BE(8);
+    this.settle(tag, (payload[12] & 1) !== 0, "ack", false);
   }
 
   /** The last publish's exchange and routing key; 256 bytes (longer than any shortstr) until the first one. */
@@ -662,7 +695,8 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     }
     let refused = false;
     let waiting = 0;
-    for (const queue of queues) {
+    for (let position = 0; position < queues.size; position++) {
+      const queue = queues.at(position);
       queue.stats.totals.publish++;
       const outcome = queue.enqueue(message, waiter, token);
       if (outcome === "rejected") refused = true;
@@ -802,6 +836,19 @@ function expirationError(expiration: string): string | undefined {
   const value = Number(match[0]);
   return value < 0 ? `{value_negative,${value}}` : undefined;
 }
+
+/**
+ * Whether `payload` holds `expected`'s bytes at `offset` (the caller checked the lengths). A
+ * loop beats Buffer#compare for the short names of exchanges and routing keys: no argument
+ * checks, no call into C++.
+ */
+function sameBytes(payload: Buffer, offset: number, expected: Buffer): boolean {
+  for (let index = 0; index < expected.length; index++) if (payload[offset + index] !== expected[index]) return false;
+  return true;
+}
+
+/** The body of every empty message: a Buffer of length 0 cannot be written to. */
+const EMPTY_BODY = Buffer.alloc(0);
 
 const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
 

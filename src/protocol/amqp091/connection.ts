@@ -25,10 +25,14 @@ const FRAME_HEADER = 2;
 const FRAME_BODY = 3;
 const FRAME_HEARTBEAT = 8;
 const PROTOCOL_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 0, 9, 1]);
-/** class 60 (basic), method 40 (publish): the one method read on a fast path. */
+/** class 60 (basic), method 40 (publish) and 80 (ack): the methods read on a fast path. */
 const BASIC_PUBLISH_KEY = 0x003c_0028;
+const BASIC_ACK_KEY = 0x003c_0050;
+/** basic.ack's payload: class and method (4), delivery-tag (8), bits (1). */
+const BASIC_ACK_PAYLOAD_BYTES = 13;
 /** Stands for basic.publish where an error must name the failing method. */
 const PUBLISH_FOR_ERRORS: Method = { method: "basic.publish", ticket: 0, exchange: "", routingKey: "", mandatory: false, immediate: false };
+const ACK_FOR_ERRORS: Method = { method: "basic.ack", deliveryTag: 0, multiple: false };
 
 type State = "awaiting-header" | "awaiting-start-ok" | "awaiting-tune-ok" | "awaiting-open" | "open" | "closing" | "closed";
 
@@ -191,11 +195,24 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
     const channel = this.channels.get(channelNumber);
     if (type === FRAME_METHOD) {
-      if (channel !== undefined && !channel.closing && payload.length >= 4 && payload.readUInt32BE(0) === BASIC_PUBLISH_KEY) {
-        try {
-          return this.guardChannel(channel, () => channel.onPublishFrame(payload), PUBLISH_FOR_ERRORS);
-        } catch (error) {
-          throw withMethod(error, PUBLISH_FOR_ERRORS);
+      // The per-message methods skip the generic decoder, and no closure is made per frame.
+      if (channel !== undefined && !channel.closing && payload.length >= 4) {
+        const key = payload.readUInt32BE(0);
+        if (key === BASIC_PUBLISH_KEY) {
+          try {
+            channel.onPublishFrame(payload);
+          } catch (error) {
+            this.channelFailed(channel, error, PUBLISH_FOR_ERRORS);
+          }
+          return;
+        }
+        if (key === BASIC_ACK_KEY && payload.length === BASIC_ACK_PAYLOAD_BYTES) {
+          try {
+            channel.onAckFrame(payload);
+          } catch (error) {
+            this.channelFailed(channel, error, ACK_FOR_ERRORS);
+          }
+          return;
         }
       }
       const method = decodeMethod(payload);
@@ -208,7 +225,22 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (type !== FRAME_HEADER && type !== FRAME_BODY) throw fail.frameError(`unknown frame type ${type}`);
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");
     if (channel.closing) return;
-    this.guardChannel(channel, () => (type === FRAME_HEADER ? channel.onHeader(payload) : channel.onBody(payload)));
+    try {
+      if (type === FRAME_HEADER) channel.onHeader(payload);
+      else channel.onBody(payload);
+    } catch (error) {
+      this.channelFailed(channel, error, undefined);
+    }
+  }
+
+  /**
+   * A channel's method or content failed: a soft error closes the channel, anything else
+   * propagates and closes the connection. `method` names the failing method in the close.
+   */
+  private channelFailed(channel: AmqpChannel, error: unknown, method: Method | undefined): void {
+    if (method !== undefined) error = withMethod(error, method);
+    if (!(error instanceof BrokerError) || error.kind.hard) throw error;
+    channel.closeWithError(error);
   }
 
   private onChannelMethod(channelNumber: number, channel: AmqpChannel | undefined, method: Method): void {
@@ -233,16 +265,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       return;
     }
     if (channel.closing) return; // AMQP 0-9-1: after channel.close, discard all but close and close-ok
-    this.guardChannel(channel, () => channel.onMethod(method), method);
-  }
-
-  /** Soft errors close the channel; hard ones propagate and close the connection. */
-  private guardChannel(channel: AmqpChannel, work: () => void, method?: Method): void {
     try {
-      work();
+      channel.onMethod(method);
     } catch (error) {
-      if (!(error instanceof BrokerError) || error.kind.hard) throw error;
-      channel.closeWithError(method === undefined ? error : (withMethod(error, method) as BrokerError));
+      this.channelFailed(channel, error, method);
     }
   }
 

@@ -15,8 +15,8 @@ export interface ConsumerChannel {
 
 export class AmqpConsumer implements QueueConsumer {
   readonly tag: string;
-  /** The tag's UTF-8 length, written into every basic.deliver. */
-  readonly tagBytes: number;
+  /** The tag in UTF-8, written into every basic.deliver. */
+  readonly tagEncoded: Buffer;
   readonly queue: QueueHandle;
   readonly noAck: boolean;
   readonly exclusive: boolean;
@@ -28,7 +28,7 @@ export class AmqpConsumer implements QueueConsumer {
 
   constructor(options: { tag: string; queue: QueueHandle; noAck: boolean; exclusive: boolean; priority: number; prefetchCount: number; channel: ConsumerChannel }) {
     this.tag = options.tag;
-    this.tagBytes = Buffer.byteLength(options.tag);
+    this.tagEncoded = Buffer.from(options.tag, "utf8");
     this.queue = options.queue;
     this.noAck = options.noAck;
     this.exclusive = options.exclusive;

@@ -152,6 +152,14 @@ function bodyFramesSizeBytes(bodyBytes: number, frameSizeMax: number): number {
 
 /** Writes the body as frames of at most `frameSizeMax - 8` payload bytes; returns the end offset. */
 function writeBodyFrames(buffer: Buffer, offset: number, channel: number, body: Body, frameSizeMax: number): number {
+  if (Buffer.isBuffer(body) && body.length <= frameSizeMax - FRAME_OVERHEAD_BYTES) {
+    // The common case, one body in one frame, without the general loop's array of pieces.
+    if (body.length === 0) return offset;
+    writeFrameHeader(buffer, offset, FRAME_BODY, channel, body.length);
+    const end = offset + FRAME_HEADER_BYTES + copyBytes(body, buffer, offset + FRAME_HEADER_BYTES);
+    buffer[end] = FRAME_END;
+    return end + 1;
+  }
   const pieces: readonly Buffer[] = Buffer.isBuffer(body) ? [body] : (body as readonly Buffer[]);
   const payloadBytesMax = frameSizeMax - FRAME_OVERHEAD_BYTES;
   let remainingBytes = bodyLength(body);
@@ -190,9 +198,23 @@ function writeFrameHeader(buffer: Buffer, offset: number, type: number, channel:
 /** Writes a whole frame around `payload`; returns the end offset. */
 function writeFrame(buffer: Buffer, offset: number, type: number, channel: number, payload: Buffer): number {
   writeFrameHeader(buffer, offset, type, channel, payload.length);
-  const payloadEnd = offset + FRAME_HEADER_BYTES + payload.copy(buffer, offset + FRAME_HEADER_BYTES);
+  const payloadEnd = offset + FRAME_HEADER_BYTES + copyBytes(payload, buffer, offset + FRAME_HEADER_BYTES);
   buffer[payloadEnd] = FRAME_END;
   return payloadEnd + 1;
+}
+
+/** Bytes this short are copied by a loop: cheaper than a call into C++ (short names, small headers). */
+const SHORT_COPY_BYTES_MAX = 16;
+
+/** Copies all of `source` into `target` at `offset`; returns the length. */
+function copyBytes(source: Buffer, target: Buffer, offset: number): number {
+  const length = source.length;
+  if (length <= SHORT_COPY_BYTES_MAX) {
+    for (let index = 0; index < length; index++) target[offset + index] = source[index];
+  } else {
+    target.set(source, offset);
+  }
+  return length;
 }
 
 /** How many bytes writeDeliver writes: basic.deliver, the content header frame and the body frames. */
@@ -207,37 +229,35 @@ export function deliverFramesSizeBytes(consumerTagBytes: number, exchangeBytes: 
  * connection's output buffer. Hand-written because it runs once per delivered message and must
  * not allocate; a unit test checks it byte for byte against deliverFrames, which is built from
  * the generated encoder. The caller sized the space with deliverFramesSizeBytes and passes the
- * UTF-8 lengths it already knows. Returns the end offset.
+ * consumer tag, exchange and routing key already UTF-8 encoded (each at most 255 bytes; it
+ * keeps them from one delivery to the next). Returns the end offset.
  */
 export function writeDeliver(
   target: Buffer,
   offset: number,
   channel: number,
-  consumerTag: string,
-  consumerTagBytes: number,
+  consumerTag: Buffer,
   deliveryTag: number,
   redelivered: boolean,
-  exchange: string,
-  exchangeBytes: number,
-  routingKey: string,
-  routingKeyBytes: number,
+  exchange: Buffer,
+  routingKey: Buffer,
   headerPayload: Buffer,
   body: Buffer,
   frameSizeMax: number,
 ): number {
-  const methodPayloadBytes = 4 + 1 + consumerTagBytes + 8 + 1 + 1 + exchangeBytes + 1 + routingKeyBytes;
+  const methodPayloadBytes = 4 + 1 + consumerTag.length + 8 + 1 + 1 + exchange.length + 1 + routingKey.length;
   writeFrameHeader(target, offset, FRAME_METHOD, channel, methodPayloadBytes);
   let position = offset + FRAME_HEADER_BYTES;
   target.writeUInt32BE(0x003c_003c, position);
   position += 4;
-  target[position++] = consumerTagBytes;
-  position += target.write(consumerTag, position, consumerTagBytes, "utf8");
+  target[position++] = consumerTag.length;
+  position += copyBytes(consumerTag, target, position);
   position = writeUint64Number(target, deliveryTag, position);
   target[position++] = redelivered ? 1 : 0;
-  target[position++] = exchangeBytes;
-  if (exchangeBytes > 0) position += target.write(exchange, position, exchangeBytes, "utf8");
-  target[position++] = routingKeyBytes;
-  if (routingKeyBytes > 0) position += target.write(routingKey, position, routingKeyBytes, "utf8");
+  target[position++] = exchange.length;
+  position += copyBytes(exchange, target, position);
+  target[position++] = routingKey.length;
+  position += copyBytes(routingKey, target, position);
   target[position++] = FRAME_END;
   position = writeFrame(target, position, FRAME_HEADER, channel, headerPayload);
   return writeBodyFrames(target, position, channel, body, frameSizeMax);

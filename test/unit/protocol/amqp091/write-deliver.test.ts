@@ -17,7 +17,8 @@ test("writeDeliver writes exactly what the generated encoder's deliverFrames bui
     const size = deliverFramesSizeBytes(tagBytes, exchangeBytes, keyBytes, header.length, item.body.length, item.frameMax);
     assert.equal(size, expected.length);
     const target = Buffer.alloc(size + 10, 0xee);
-    const end = writeDeliver(target, 5, 3, item.tag, tagBytes, 2 ** 40 + index, index % 2 === 0, item.exchange, exchangeBytes, item.key, keyBytes, header, item.body, item.frameMax);
+    const [tag, exchange, key] = [item.tag, item.exchange, item.key].map((text) => Buffer.from(text, "utf8"));
+    const end = writeDeliver(target, 5, 3, tag, 2 ** 40 + index, index % 2 === 0, exchange, key, header, item.body, item.frameMax);
     assert.equal(end, 5 + size);
     assert.ok(target.subarray(5, end).equals(expected), `case ${index} differs`);
   }
