@@ -7,17 +7,15 @@
  */
 import { Counters } from "../../broker/stats.js";
 import { assert } from "../../lib/assert.js";
-import { Message } from "../../broker/message/message.js";
+import type { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
 import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
 import { decodeRecord, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";
 import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_FLOW_READY_HIGH, QUEUE_FLOW_READY_LOW, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
-
-/** Stands in for the message of an entry whose body is on disk; never leaves the queue. */
-const PAGED_OUT = new Message("", "", Buffer.alloc(0), Buffer.alloc(0));
 import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
+import { PAGED_OUT, queueEntry } from "./packed-entries.js";
 import { FifoReadyList, PriorityReadyList, type ReadyList } from "./ready-list.js";
 
 export interface ClassicQueueEvents {
@@ -147,7 +145,7 @@ export class ClassicQueue implements QueueHandle {
       position = appended.position;
       if (waiter !== undefined && this.backing.waitFor(appended.sequence, waiter, token)) outcome = "pending";
     }
-    const entry: QueueEntry = { sequence: this.nextSequence++, message, bodySizeBytes: message.bodySizeBytes, redelivered: false, expiresAtMs, priority, position, pagedAt: undefined };
+    const entry = queueEntry(this.nextSequence++, message, message.bodySizeBytes, false, expiresAtMs, priority, position, undefined);
     // Deliver or enqueue (RabbitMQ's order): with nothing waiting ahead of it, a message goes
     // straight to a consumer that can take it, so even x-message-ttl 0 reaches a ready consumer.
     if (this.ready.length === 0 && !this.dispatching) {
@@ -183,7 +181,7 @@ export class ClassicQueue implements QueueHandle {
       message = decodeRecord(Buffer.from(payload)).message;
       this.inMemory++;
     }
-    this.ready.push({ sequence: this.nextSequence++, message, bodySizeBytes, redelivered, expiresAtMs, priority, position, pagedAt: undefined });
+    this.ready.push(queueEntry(this.nextSequence++, message, bodySizeBytes, redelivered, expiresAtMs, priority, position, undefined));
     if (expiresAtMs !== Infinity) this.mayExpire = true;
   }
 
@@ -265,7 +263,8 @@ export class ClassicQueue implements QueueHandle {
 
   purge(): number {
     // Unacked messages stay (AMQP queue.purge): only the ready ones leave the store.
-    if (this.backing !== undefined) this.forget([...this.ready.entries()]);
+    const backing = this.backing;
+    if (backing !== undefined) for (const entry of this.ready.entries()) if (entry.position !== undefined) backing.ack(entry.position);
     this.spill?.store.purge();
     this.inMemory = 0;
     const purged = this.ready.clear();
