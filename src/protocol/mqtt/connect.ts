@@ -29,6 +29,11 @@ export interface Accepted {
   readonly clientReceiveMaximum: number;
   readonly clientMaxPacketSizeBytes: number;
   readonly connackProperties: MqttProperties;
+  /**
+   * Settles once the end of this client id's previous session is on disk; the CONNACK and
+   * everything after it wait (undefined almost always: nothing to wait for).
+   */
+  readonly ready: Promise<void> | undefined;
 }
 
 const refuse = (reasonCode: number, message: string): MqttProtocolError => new MqttProtocolError(reasonCode, message);
@@ -67,6 +72,8 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
     context.endSession(existing); // [MQTT-3.1.2-4]
     existing = undefined;
   }
+  // A session only the disk remembers (the node restarted) ends with a clean start too.
+  if (packet.cleanStart) context.inboundQos2.drop(key);
   if (existing === undefined && !packet.cleanStart) existing = restoreSession(context, key, clientId, vhost, user);
   const requestedExpirySeconds = v5 ? (properties.sessionExpiryIntervalSeconds ?? 0) : packet.cleanStart ? 0 : Number.MAX_SAFE_INTEGER;
   const expirySeconds = Math.min(requestedExpirySeconds, context.options.maxSessionExpirySeconds);
@@ -91,6 +98,8 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
     clientReceiveMaximum: Math.min(properties.receiveMaximum ?? 65_535, MQTT_OUTBOUND_INFLIGHT_MAX),
     clientMaxPacketSizeBytes: properties.maximumPacketSizeBytes ?? Number.MAX_SAFE_INTEGER,
     connackProperties,
+    // A client told that its session is gone must not find its old QoS 2 ids after a crash.
+    ready: context.inboundQos2.pendingEnd(key),
   };
 }
 

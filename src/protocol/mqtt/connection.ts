@@ -43,6 +43,8 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   private lastReceivedMs: number;
   clientReceiveMaximum = 0;
   clientMaxPacketSizeBytes = 0;
+  /** Packets written while the CONNACK waits for the disk (connect.ts `ready`); undefined otherwise. */
+  private heldOutput: Buffer[] | undefined;
   private corked = false;
   private receivedBytes = 0;
   private sentBytes = 0;
@@ -79,11 +81,15 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   }
 
   get outputBlocked(): boolean {
-    return this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH;
+    return this.heldOutput !== undefined || this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH;
   }
 
   send(packet: Buffer): void {
     if (this.state === "closed") return;
+    if (this.heldOutput !== undefined) {
+      this.heldOutput.push(packet);
+      return;
+    }
     if (!this.corked) {
       // Writes of one event-loop turn leave in one writev.
       this.corked = true;
@@ -162,8 +168,26 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.will = packet.will;
     this.publisher = new InboundPublisher(this.context, this);
     this.parser.maxPacketSizeBytes = this.context.options.maxPacketSizeBytes;
+    if (accepted.ready !== undefined) this.holdOutputUntil(accepted.ready);
     this.send(encodeConnack(packet.protocolLevel, accepted.sessionPresent, ReasonCode.SUCCESS, accepted.connackProperties));
     accepted.session.attach(this); // after CONNACK: unfinished deliveries are re-sent now [MQTT-4.4.0-1]
+  }
+
+  /**
+   * Nothing reaches the client until `ready` settles, CONNACK first; packets it sends meanwhile
+   * are handled as usual and their answers wait in order. Rare: only a CONNECT right after its
+   * client id's session ended with QoS 2 ids on disk waits (for one fdatasync).
+   */
+  private holdOutputUntil(ready: Promise<void>): void {
+    const held: Buffer[] = [];
+    this.heldOutput = held;
+    const release = (): void => {
+      if (this.heldOutput !== held) return;
+      this.heldOutput = undefined;
+      for (const packet of held) this.send(packet);
+      this.sessionValue?.resume();
+    };
+    ready.then(release, release);
   }
 
   private onDisconnect(flags: number, body: Buffer): void {

@@ -1,8 +1,9 @@
 /**
  * What every MQTT connection of one broker shares: the sessions by client id (per vhost, as
- * RabbitMQ registers them), the retained messages, shared subscription groups, and wills
- * waiting for their delay. One coarse timer per broker expires detached sessions and sends
- * delayed wills (STYLE.md practice 10), instead of a timer per session.
+ * RabbitMQ registers them), the retained messages, the inbound QoS 2 packet ids of persistent
+ * sessions on disk, shared subscription groups, and wills waiting for their delay. One coarse
+ * timer per broker expires detached sessions and sends delayed wills (STYLE.md practice 10),
+ * instead of a timer per session.
  */
 import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
 import type { Broker } from "../../broker/broker.js";
@@ -13,6 +14,7 @@ import { EMPTY_TABLE } from "../../broker/message/field-table.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
 import { RetainedStore } from "./retained-store.js";
+import { InboundQos2Store } from "./inbound-qos2-store.js";
 import { MqttMessage } from "./message-mapping.js";
 import { topicToRoutingKey } from "./topic.js";
 import { resolveMqttOptions, type MqttOptions, type ResolvedMqttOptions } from "./options.js";
@@ -51,6 +53,7 @@ export class MqttContext {
   readonly broker: Broker;
   readonly options: ResolvedMqttOptions;
   readonly retained: RetainedStore;
+  readonly inboundQos2: InboundQos2Store;
   readonly sessions = new Map<string, Session>();
   private readonly sharedMembers = new Map<QueueHandle, Set<Session>>();
   private readonly pendingWills = new Map<string, PendingWill>();
@@ -58,10 +61,11 @@ export class MqttContext {
   private timer: NodeJS.Timeout | undefined;
   private listenerCount = 0;
 
-  private constructor(broker: Broker, options: ResolvedMqttOptions, retained: RetainedStore) {
+  private constructor(broker: Broker, options: ResolvedMqttOptions, retained: RetainedStore, inboundQos2: InboundQos2Store) {
     this.broker = broker;
     this.options = options;
     this.retained = retained;
+    this.inboundQos2 = inboundQos2;
   }
 
   /** The broker's MQTT context; the first listener's options set it up. */
@@ -69,7 +73,10 @@ export class MqttContext {
     let pending = contexts.get(broker);
     if (pending === undefined) {
       const resolved = resolveMqttOptions(broker, options);
-      pending = RetainedStore.open(broker.config.dataDir, broker.logger).then((retained) => new MqttContext(broker, resolved, retained));
+      const { dataDir } = broker.config;
+      pending = Promise.all([RetainedStore.open(dataDir, broker.logger), InboundQos2Store.open(dataDir, broker.logger)]).then(
+        ([retained, inboundQos2]) => new MqttContext(broker, resolved, retained, inboundQos2),
+      );
       contexts.set(broker, pending);
       pending.catch(() => contexts.delete(broker));
     }
@@ -81,12 +88,12 @@ export class MqttContext {
     return context;
   }
 
-  /** A listener closed; the last one stops the timer and waits for retained writes. */
+  /** A listener closed; the last one stops the timer and waits for retained and QoS 2 id writes. */
   async release(): Promise<void> {
     if (--this.listenerCount > 0) return;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    await this.retained.flush();
+    await Promise.all([this.retained.flush(), this.inboundQos2.close()]);
   }
 
   sessionKey(vhost: string, clientId: string): string {
@@ -112,11 +119,21 @@ export class MqttContext {
 
   // ---- sessions ------------------------------------------------------------------------------
 
+  /**
+   * A QoS 2 PUBLISH was routed: a persistent session's packet id goes to disk too, so a re-send
+   * after a restart is not routed again. Resolves when it is durable; the PUBREC waits for it.
+   */
+  holdInboundQos2(session: Session, packetId: number): Promise<void> | undefined {
+    if (session.expiryIntervalSeconds === 0) return undefined; // a clean session's ids die with it
+    return this.inboundQos2.hold(session.key, packetId, session.expiryIntervalSeconds);
+  }
+
   /** Ends a session: queues deleted, shared groups left, a will waiting for the session's end sent now. */
   endSession(session: Session): void {
     if (session.ended) return;
     session.end();
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
+    this.inboundQos2.drop(session.key); // the next CONNACK for this client id waits until this is on disk
     const will = this.pendingWills.get(session.key);
     if (will !== undefined && will.publisher === session) this.sendWill(session.key, will); // [MQTT-3.1.3-9]
     for (const queue of [...session.queues()]) {
@@ -203,6 +220,7 @@ export class MqttContext {
 
   sweep(nowMs: number): void {
     for (const [key, pending] of this.pendingWills) if (pending.dueAtMs <= nowMs) this.sendWill(key, pending);
+    this.inboundQos2.sweep(nowMs); // sessions recovered from disk whose client never came back
     for (const session of [...this.sessions.values()]) {
       if (session.connection !== undefined) continue;
       if (nowMs - session.detachedAtMs >= session.expiryIntervalSeconds * 1000) this.endSession(session);

@@ -4,7 +4,9 @@
  * QoS 2 is exactly-once inside the broker (§4.3.3, method B): the first PUBLISH with a packet
  * id is routed at once and its id remembered in the session; a re-sent PUBLISH with the same id
  * (DUP, perhaps on a new connection of a persistent session) is only acknowledged again, until
- * PUBREL frees the id. RabbitMQ downgrades QoS 2 to 1 and so may duplicate.
+ * PUBREL frees the id. A persistent session's ids are also kept on disk (inbound-qos2-store.ts):
+ * the PUBREC waits until the id is durable and the PUBCOMP until its release is, so the same
+ * holds across a restart or a crash. RabbitMQ downgrades QoS 2 to 1 and so may duplicate.
  *
  * Acknowledgements go out in the order of the packets they answer [MQTT-4.6.0-2, -3, -4], even
  * when one of them waits for a retained message to reach the disk.
@@ -41,6 +43,13 @@ function withoutAlias(properties: MqttProperties): MqttProperties {
   return rest;
 }
 
+/** Settles when both have settled (a failed write is logged where it failed; the ack goes anyway). */
+function both(first: Promise<void> | undefined, second: Promise<void> | undefined): Promise<void> | undefined {
+  if (first === undefined) return second;
+  if (second === undefined) return first;
+  return Promise.allSettled([first, second]).then(() => undefined);
+}
+
 interface PendingAck {
   packet: Buffer;
   ready: boolean;
@@ -73,7 +82,8 @@ export class InboundPublisher {
     }
     const session = connection.session;
     if (packet.qos === 2 && session.inboundQos2.has(packet.packetId)) {
-      this.ack(PacketType.PUBREC, packet.packetId, ReasonCode.SUCCESS, undefined); // a re-sent PUBLISH: routed already
+      // A re-sent PUBLISH: routed already. Its id may still be on its way to the disk.
+      this.ack(PacketType.PUBREC, packet.packetId, ReasonCode.SUCCESS, this.context.inboundQos2.settled());
       return;
     }
     const properties = packet.properties;
@@ -99,19 +109,29 @@ export class InboundPublisher {
     const routed = this.context.route(connection.vhost, message, packet.qos > 0);
     const queueCount = routed.count;
     if (packet.qos === 0) return;
-    // The acknowledgement waits for the retained store and the durable queues alike.
-    const durable = retained !== undefined && routed.durable !== undefined ? Promise.all([retained, routed.durable]).then(() => undefined) : (retained ?? routed.durable);
-    if (packet.qos === 2) session.inboundQos2.add(packet.packetId);
+    // The acknowledgement waits for the retained store, the durable queues and the held id alike.
+    let durable = both(retained, routed.durable);
+    if (packet.qos === 2) {
+      session.inboundQos2.add(packet.packetId);
+      durable = both(durable, this.context.holdInboundQos2(session, packet.packetId));
+    }
     // MQTT 5 tells a publisher that nobody was listening (0x10), as RabbitMQ does.
     const reasonCode = queueCount === 0 && level === 5 ? ReasonCode.NO_MATCHING_SUBSCRIBERS : ReasonCode.SUCCESS;
     this.ack(packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC, packet.packetId, reasonCode, durable);
   }
 
-  /** PUBREL: the QoS 2 packet id is free again; PUBCOMP confirms [MQTT-4.3.3-11]. */
+  /**
+   * PUBREL: the QoS 2 packet id is free again; PUBCOMP confirms [MQTT-4.3.3-11]. After PUBCOMP
+   * the client may reuse the id for a new message, so a persistent session's PUBCOMP waits
+   * until the release is on disk: a HOLD surviving a crash would make that message look re-sent.
+   */
   onPubrel(packetId: number): void {
-    const known = this.connection.session.inboundQos2.delete(packetId);
+    const session = this.connection.session;
+    const known = session.inboundQos2.delete(packetId);
+    // An unknown id is a re-sent PUBREL: its release may still be on its way to the disk.
+    const released = known ? this.context.inboundQos2.release(session.key, packetId) : this.context.inboundQos2.settled();
     const reasonCode = known || this.connection.protocolLevel !== 5 ? ReasonCode.SUCCESS : ReasonCode.PACKET_IDENTIFIER_NOT_FOUND;
-    this.ack(PacketType.PUBCOMP, packetId, reasonCode, undefined);
+    this.ack(PacketType.PUBCOMP, packetId, reasonCode, released);
   }
 
   /** Topic Alias (MQTT 5 §3.3.2.3.4): a topic sets an alias, an empty topic uses it. */

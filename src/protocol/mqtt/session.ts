@@ -69,7 +69,10 @@ export class Session {
   connection: SessionConnection | undefined;
   ended = false;
   readonly subscriptions = new Map<string, SessionSubscription>();
-  /** QoS 2 packet ids whose PUBLISH was routed and whose PUBREL has not come yet (§4.3.3 method B). */
+  /**
+   * QoS 2 packet ids whose PUBLISH was routed and whose PUBREL has not come yet (§4.3.3 method B).
+   * A persistent session's are also on disk (inbound-qos2-store.ts) and come back after a restart.
+   */
   readonly inboundQos2 = new Set<number>();
   private readonly consumers = new Map<QueueHandle, MqttConsumer>();
   private readonly inFlight = new Map<number, InFlight>();

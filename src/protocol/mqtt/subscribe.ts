@@ -72,7 +72,8 @@ export function subscribe(context: MqttContext, session: Session, packet: Subscr
 /**
  * A persistent session the broker no longer has in memory (it restarted) is still there if its
  * durable queues are: RabbitMQ decides "session present" the same way. Its subscriptions are
- * read back from the queues' bindings to the MQTT exchange, and consumption resumes.
+ * read back from the queues' bindings to the MQTT exchange, and consumption resumes. It is also
+ * there if it held inbound QoS 2 packet ids (kept on disk until PUBREL): they come back to it.
  */
 export function restoreSession(context: MqttContext, key: string, clientId: string, vhost: Vhost, user: User): Session | undefined {
   const exchange = vhost.exchanges.get(context.options.exchange);
@@ -90,6 +91,11 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
       });
     }
     session.ensureConsumer(queue, qos, qos === 0);
+  }
+  const heldIds = context.inboundQos2.claim(key);
+  if (heldIds !== undefined) {
+    session ??= new SessionClass(key, clientId, vhost, user);
+    for (const packetId of heldIds) session.inboundQos2.add(packetId);
   }
   session?.subscriptionsChanged();
   return session;
