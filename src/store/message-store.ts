@@ -240,7 +240,8 @@ export class MessageStore implements CommitParticipant {
 
   /** Waits for pending appends to be durable, syncs the ack files written this session, releases every descriptor. */
   close(): Promise<void> {
-    this.closing ??= this.closeNow();
+    // After deleteAll there is nothing left to wait for.
+    this.closing ??= this.state === "closed" ? Promise.resolve() : this.closeNow();
     return this.closing;
   }
 
