@@ -1,10 +1,11 @@
 /**
  * Group commit, shared by every store of a node (LavinMQ's persister, Postgres's group commit).
  *
- * A store writes each record to the OS at once and then asks the committer for a commit. The
- * committer runs at most one round at a time. A round snapshots, for each store that asked,
- * its highest written sequence and the files it dirtied, fsyncs all those files in parallel (on
- * libuv's thread pool), and then tells each store "durable up to sequence N" or "failed".
+ * A store gathers a turn's records and writes them to the OS with one write at the end of the
+ * turn, and asks the committer for a commit. The committer runs at most one round at a time. A
+ * round has each store that asked write out what it still holds, then snapshots its highest
+ * written sequence and the files it dirtied, fsyncs all those files in parallel (on libuv's
+ * thread pool), and then tells each store "durable up to sequence N" or "failed".
  * Appends that arrive while a round runs wait for the next one, which starts as soon as the
  * current one ends: one fsync per file covers everything written during the previous fsync,
  * so the number of fsyncs follows the disk's speed, not the message rate.
@@ -79,9 +80,12 @@ export class SyncedFile {
 
 /** What a store offers the committer. */
 export interface CommitParticipant {
-  /** The sequence of the last record written to the OS. */
+  /** The sequence of the last record written to the OS. Read after `takeFilesToSync`. */
   readonly writtenSequence: number;
-  /** The files written since the last call; the committer syncs them. Throws if it cannot list them. */
+  /**
+   * Writes out to the OS whatever the participant still holds in memory, then returns the files
+   * written since the last call; the committer syncs them. Throws if it cannot list them.
+   */
   takeFilesToSync(): SyncedFile[];
   /** Everything up to `sequence` is on stable storage. */
   commitSucceeded(sequence: number): void;
@@ -133,9 +137,11 @@ export class Committer {
     this.roundRunning = true;
     const batch: Array<{ participant: CommitParticipant; sequence: number; files: SyncedFile[] | Error }> = [];
     for (const participant of this.waiting) {
-      // Sequence and files are taken together: every write up to `sequence` has returned,
+      // Files first: taking them makes the participant write out what it holds, and the
+      // sequence read next covers those writes. Every write up to `sequence` has returned,
       // so an fsync that starts after this line covers it.
-      batch.push({ participant, sequence: participant.writtenSequence, files: takeFiles(participant) });
+      const files = takeFiles(participant);
+      batch.push({ participant, sequence: participant.writtenSequence, files });
     }
     this.waiting.clear();
 

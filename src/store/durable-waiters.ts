@@ -23,6 +23,13 @@ export class DurableWaiters {
     for (const waiter of this.waiters.splice(0, count)) waiter.resolve();
   }
 
+  /** Rejects the waiters for sequences above `sequence` (they will never be durable); the others keep waiting. */
+  rejectAbove(sequence: number, error: Error): void {
+    let keep = 0;
+    while (keep < this.waiters.length && this.waiters[keep]!.sequence <= sequence) keep += 1;
+    for (const waiter of this.waiters.splice(keep)) waiter.reject(error);
+  }
+
   rejectAll(error: Error): void {
     for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }

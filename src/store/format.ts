@@ -116,13 +116,21 @@ export function trustedPayloadBytes(bytes: Buffer, offset: number): number {
 }
 
 export function encodeAckEntry(recordOffsetBytes: number): Buffer {
-  assert(
-    Number.isInteger(recordOffsetBytes) && recordOffsetBytes >= SEGMENT_HEADER_BYTES && recordOffsetBytes <= 0xffffffff,
-    "an ack names a record offset after the segment header",
-  );
-  const entry = Buffer.allocUnsafe(ACK_ENTRY_BYTES);
-  entry.writeUInt32LE(recordOffsetBytes, 0);
-  return entry;
+  return encodeAckEntries([recordOffsetBytes]);
+}
+
+/** Several ack entries laid end to end, in the order given: what one batched write appends. */
+export function encodeAckEntries(recordOffsets: readonly number[]): Buffer {
+  const entries = Buffer.allocUnsafe(recordOffsets.length * ACK_ENTRY_BYTES);
+  for (let at = 0; at < recordOffsets.length; at++) {
+    const recordOffsetBytes = recordOffsets[at]!;
+    assert(
+      Number.isInteger(recordOffsetBytes) && recordOffsetBytes >= SEGMENT_HEADER_BYTES && recordOffsetBytes <= 0xffffffff,
+      "an ack names a record offset after the segment header",
+    );
+    entries.writeUInt32LE(recordOffsetBytes, at * ACK_ENTRY_BYTES);
+  }
+  return entries;
 }
 
 /**

@@ -4,10 +4,14 @@
  * group commit added). Formats, commit protocol and recovery rules: docs/internals/store.md.
  *
  * The store does not keep messages: the caller keeps a SegmentPosition per message and gives it
- * back to `read` and `ack`. Writes go to the OS at once; durability is reported as "every append
- * up to sequence N is on disk" (`onDurable`, `durableSequence`, `waitDurable`), because a
- * channel that confirms with `multiple` only needs the highest durable tag, not one event per
- * message.
+ * back to `read` and `ack`. Durability is reported as "every append up to sequence N is on disk"
+ * (`onDurable`, `durableSequence`, `waitDurable`), because a channel that confirms with
+ * `multiple` only needs the highest durable tag, not one event per message.
+ *
+ * Writes are batched per turn, like a socket's output buffer: the records appended during one
+ * event-loop turn (one socket read holding many publishes) go to the OS with one write at its end,
+ * and the acks of a turn with one write per ack file. A failed batched write is never reported
+ * durable: its bytes are cut off, its records forgotten, and the store fails (see `append`).
  *
  * Each open starts a fresh segment: a segment is written only by the session that created it,
  * so recovery never has to append after bytes it repaired, and (segment, offset) pairs are never
@@ -52,6 +56,13 @@ export interface MessageStoreOptions {
   onLiveRecord?: (position: SegmentPosition, payload: Buffer) => void;
 }
 
+/**
+ * A turn's records are written early when they reach this many bytes or buffers, so a burst of
+ * appends holds a bounded amount in memory and one write never needs more than IOV_MAX buffers.
+ */
+const PENDING_RECORD_BYTES_MAX = 1024 * 1024;
+const PENDING_BUFFERS_MAX = 1024;
+
 export interface AppendResult {
   readonly position: SegmentPosition;
   /** 1 for the first append of this session; durable once `durableSequence` reaches it. */
@@ -70,8 +81,23 @@ export class MessageStore implements CommitParticipant {
   private readonly files: SegmentFiles;
   private readonly fileSystem: FileSystem;
   private state: "open" | "closing" | "closed" = "open";
+  /** Set when the store fails: appends are refused from then on. */
   private failure: StoreError | undefined;
+  /** An fsync (or the cut of a failed write) failed: nothing more is ever reported durable. */
+  private durabilityLost = false;
+  /** After a failed batched write: the records from this offset of this segment were never written. */
+  private lost: { segmentId: number; fromOffsetBytes: number } | undefined;
   private closing: Promise<void> | undefined;
+  /** The records appended this turn and not written yet, as buffers for one writev: header, parts, header, ... */
+  private readonly pendingRecords: Buffer[] = [];
+  private pendingRecordBytes = 0;
+  /** Where the first pending record starts in the current segment, and its ordinal in the segment's index. */
+  private pendingFromOffset = 0;
+  private pendingFromOrdinal = 0;
+  /** Ack entries made this turn and not written yet, per segment. */
+  private readonly pendingAcks = new Map<Segment, number[]>();
+  private flushScheduled = false;
+  private appended = 0;
   private written = 0;
   private durable = 0;
   private live = 0;
@@ -131,13 +157,27 @@ export class MessageStore implements CommitParticipant {
     this.fileSystem = options.committer.fileSystem;
   }
 
-  /** The sequence of the last append written to the OS. */
+  /** The sequence of the last append: what `append` returned last. */
+  get appendedSequence(): number {
+    return this.appended;
+  }
+  /** The sequence of the last append written to the OS (appends of this turn are written at its end). */
   get writtenSequence(): number {
     return this.written;
   }
   /** Every append up to this sequence is on stable storage. */
   get durableSequence(): number {
     return this.durable;
+  }
+  /**
+   * Undefined while the store is healthy. Once it failed: the first sequence that will never be
+   * durable. Every append from it on was (or will be) refused durability; the appends before
+   * it are reported durable by `onDurable` as usual. A caller tracking publishers should answer
+   * those waiting for a sequence at or above this one with a negative acknowledgement.
+   */
+  get failedSequence(): number | undefined {
+    if (!this.failure) return undefined;
+    return (this.durabilityLost ? this.durable : this.written) + 1;
   }
   /** Records appended (or recovered) and not acked. */
   get liveCount(): number {
@@ -152,9 +192,20 @@ export class MessageStore implements CommitParticipant {
   }
 
   /**
-   * Writes one record whose payload is `parts` laid end to end (written with writev, never
-   * concatenated). Throws a StoreError STORE_WRITE_FAILED (e.g. ENOSPC) with nothing of the
-   * record left behind, or STORE_FAILED / STORE_CLOSED.
+   * Appends one record whose payload is `parts` laid end to end (never concatenated: the parts
+   * are checksummed where they lie and handed to writev). The parts must not change afterwards:
+   * the record is written at the end of the turn, with the turn's other appends, in one write
+   * (or earlier: before a read of it, a rollover, a commit round, `flush` or `close`).
+   *
+   * If that write fails (ENOSPC, EIO), whatever it left is cut off, its records are forgotten
+   * (reading one throws STORE_FAILED, acking one does nothing) and the store fails: `onFailure`
+   * is called, `waitDurable` rejects for every sequence from `failedSequence` on, and `append`
+   * throws STORE_FAILED from then on. The appends written before that batch are still made
+   * durable and reported. Reopen the store to go on.
+   *
+   * Throws STORE_WRITE_FAILED (e.g. ENOSPC) when a new segment cannot be created for this
+   * record (nothing is written and the store carries on), STORE_FAILED after a failure, or
+   * STORE_CLOSED.
    */
   append(parts: readonly Buffer[]): AppendResult {
     this.assertWritable();
@@ -163,56 +214,100 @@ export class MessageStore implements CommitParticipant {
     const recordBytes = format.recordBytes(payloadBytes);
     // A record larger than a segment gets a segment of its own: roll over unless this one is empty.
     if (this.current.segment.index.count > 0 && this.current.segment.sizeBytes + recordBytes > this.segmentSizeBytes) {
+      this.writePendingRecordsOrThrow(); // they belong to the segment being sealed
       this.rollOver();
+    } else if (
+      this.pendingRecords.length > 0 &&
+      (this.pendingRecordBytes + recordBytes > PENDING_RECORD_BYTES_MAX || this.pendingRecords.length + parts.length >= PENDING_BUFFERS_MAX)
+    ) {
+      this.writePendingRecordsOrThrow();
     }
     const { segment, file } = this.current;
     const offsetBytes = segment.sizeBytes;
     const header = format.encodeRecordHeader(parts, payloadBytes);
-    try {
-      writeFully(this.fileSystem, file.fd, [header, ...parts], offsetBytes);
-    } catch (error) {
-      this.removePartialRecord(file.fd, offsetBytes);
-      throw new StoreError("STORE_WRITE_FAILED", `append to segment ${segment.segmentId}`, error);
+    if (this.options.sync === false) {
+      // A scratch store's caller drops the message from memory once this returns: write now.
+      try {
+        writeFully(this.fileSystem, file.fd, [header, ...parts], offsetBytes);
+      } catch (error) {
+        this.removePartialRecord(file.fd, offsetBytes);
+        throw new StoreError("STORE_WRITE_FAILED", `append to segment ${segment.segmentId}`, error);
+      }
+    } else {
+      if (this.pendingRecords.length === 0) {
+        this.pendingFromOffset = offsetBytes;
+        this.pendingFromOrdinal = segment.index.count;
+        this.scheduleFlush();
+      }
+      this.pendingRecords.push(header);
+      for (let at = 0; at < parts.length; at++) this.pendingRecords.push(parts[at]!);
+      this.pendingRecordBytes += recordBytes;
     }
     segment.sizeBytes += recordBytes;
     segment.index.add(offsetBytes);
     this.disk += recordBytes;
     this.live += 1;
-    this.written += 1;
-    if (this.options.sync !== false) {
+    this.appended += 1;
+    if (this.options.sync === false) {
+      this.written = this.appended;
+    } else {
       this.dirtyFiles.add(file);
       file.markDirty();
       this.options.committer.requestCommit(this);
     }
-    return { position: { segmentId: segment.segmentId, offsetBytes, payloadBytes }, sequence: this.written };
+    return { position: { segmentId: segment.segmentId, offsetBytes, payloadBytes }, sequence: this.appended };
   }
 
-  /** The payload at `position`, checksum verified. Throws STORE_POSITION_UNKNOWN or STORE_CORRUPT. */
+  /**
+   * Writes this turn's pending records and acks to the OS now instead of at the end of the turn.
+   * Never throws: a failed write of records fails the store (see `append`); a failed write of
+   * acks is logged and the acks are kept in memory (see `ack`).
+   */
+  flush(): void {
+    this.writePendingRecords();
+    this.writePendingAcks();
+  }
+
+  /**
+   * The payload at `position`, checksum verified (a record appended this turn is written out
+   * first). Throws STORE_POSITION_UNKNOWN, STORE_CORRUPT, or STORE_FAILED for a record whose
+   * write failed.
+   */
   read(position: SegmentPosition): Buffer {
     this.assertNotClosed();
+    if (this.pendingRecords.length > 0 && position.segmentId === this.current.segment.segmentId && position.offsetBytes >= this.pendingFromOffset) {
+      this.writePendingRecords();
+    }
+    if (this.isLost(position)) throw this.failure as StoreError;
     const segment = this.segmentOf(position);
     const writerFd = segment === this.current.segment ? this.current.file.fd : undefined;
     return this.files.readRecord(segment, position, writerFd);
   }
 
   /**
-   * Records that the message at `position` is gone for good. The ack reaches the OS at once and
-   * stable storage lazily (on close, or when the OS writes back): an ack lost in a power cut
-   * brings the message back, redelivered, which AMQP allows. If the ack file cannot be written
-   * the ack still holds in memory and the failure is logged, with the same consequence.
+   * Records that the message at `position` is gone for good. The ack reaches the OS at the end
+   * of the turn (one write per ack file for all of the turn's acks) and stable storage lazily
+   * (on close, or when the OS writes back): an ack lost in a crash brings the message back,
+   * redelivered, which AMQP allows. If the ack file cannot be written the ack still holds in
+   * memory and the failure is logged, with the same consequence. Acking a record whose write
+   * failed does nothing: it is not in the file.
    */
   ack(position: SegmentPosition): void {
     // Not while closing either: close is flushing the ack files, which an ack could delete.
     if (this.state !== "open") throw new StoreError("STORE_CLOSED", "store closed");
+    if (this.isLost(position)) return;
     const segment = this.segmentOf(position);
     const ordinal = segment.index.find(position.offsetBytes);
     if (!segment.index.markAcked(ordinal)) {
       throw new StoreError("STORE_ALREADY_ACKED", `record ${position.segmentId}:${position.offsetBytes}`);
     }
     this.live -= 1;
-    if (this.files.writeAckEntry(segment, position.offsetBytes)) {
-      this.disk += format.ACK_ENTRY_BYTES;
-      this.ackedSegments.add(segment.segmentId);
+    const pending = this.pendingAcks.get(segment);
+    if (pending === undefined) {
+      this.pendingAcks.set(segment, [position.offsetBytes]);
+      this.scheduleFlush();
+    } else {
+      pending.push(position.offsetBytes);
     }
     if (segment.index.liveCount === 0 && segment !== this.current.segment) this.deleteSegment(segment);
   }
@@ -223,6 +318,8 @@ export class MessageStore implements CommitParticipant {
     const purged = this.live;
     const emptied = this.current;
     this.current = this.startSegment();
+    // The records of this turn not written yet are deleted with their segment: no need to write them.
+    this.discardPendingRecords();
     emptied.file.closeWhenSynced();
     for (const segment of [...this.segments.values()]) if (segment !== this.current.segment) this.deleteSegment(segment);
     this.live = 0;
@@ -231,14 +328,14 @@ export class MessageStore implements CommitParticipant {
 
   /** Resolves once `sequence` is durable; rejects with STORE_FAILED or STORE_CLOSED if it never will be. */
   waitDurable(sequence: number): Promise<void> {
-    assert(sequence <= this.written, "wait only for a sequence already appended");
+    assert(sequence <= this.appended, "wait only for a sequence already appended");
     if (sequence <= this.durable) return Promise.resolve();
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure && (this.durabilityLost || sequence > this.written)) return Promise.reject(this.failure);
     if (this.state === "closed") return Promise.reject(new StoreError("STORE_CLOSED", "store closed"));
     return this.waiters.add(sequence);
   }
 
-  /** Waits for pending appends to be durable, syncs the ack files written this session, releases every descriptor. */
+  /** Writes out and waits for pending appends to be durable, syncs the ack files written this session, releases every descriptor. */
   close(): Promise<void> {
     // After deleteAll there is nothing left to wait for.
     this.closing ??= this.state === "closed" ? Promise.resolve() : this.closeNow();
@@ -255,6 +352,8 @@ export class MessageStore implements CommitParticipant {
 
   takeFilesToSync(): SyncedFile[] {
     if (this.state === "closed") return [];
+    // The round's fsync must cover every append made so far: write out what this turn holds.
+    this.flush();
     const files = [...this.dirtyFiles];
     this.dirtyFiles.clear();
     if (this.directoryDirty) {
@@ -270,7 +369,8 @@ export class MessageStore implements CommitParticipant {
   }
 
   commitSucceeded(sequence: number): void {
-    if (sequence <= this.durable || this.failure || this.state === "closed") return;
+    // After a failed write (not a failed fsync) the appends written before it still become durable.
+    if (sequence <= this.durable || this.durabilityLost || this.state === "closed") return;
     this.durable = sequence;
     this.waiters.resolveUpTo(sequence);
     this.options.onDurable?.(sequence);
@@ -280,14 +380,15 @@ export class MessageStore implements CommitParticipant {
     // After a failed fsync the kernel may have dropped the dirty pages and the next fsync may
     // succeed without them (PostgreSQL's "fsyncgate"): nothing written so far can be claimed
     // durable, so the store refuses appends until it is reopened and recovered.
-    this.fail("fsync failed; reopen the store to recover", error);
+    this.fail("fsync failed; reopen the store to recover", error, true);
   }
 
   // ---- internals ---------------------------------------------------------------------------
 
   private async closeNow(): Promise<void> {
     this.state = "closing";
-    if (this.written > this.durable && !this.failure) await this.waitDurable(this.written).catch(() => {});
+    this.flush();
+    if (this.written > this.durable && !this.durabilityLost) await this.waitDurable(this.written).catch(() => {});
     await this.files.syncAckFiles([...this.ackedSegments]);
     this.releaseAll();
   }
@@ -300,6 +401,8 @@ export class MessageStore implements CommitParticipant {
   private releaseAll(): void {
     if (this.state === "closed") return;
     this.state = "closed";
+    this.discardPendingRecords();
+    this.pendingAcks.clear();
     this.files.closeAll();
     for (const file of [this.current.file, ...this.dirtyFiles]) file.abandon();
     this.dirtyFiles.clear();
@@ -327,26 +430,140 @@ export class MessageStore implements CommitParticipant {
 
   private deleteSegment(segment: Segment): void {
     assert(segment !== this.current.segment, "never delete the segment being written");
+    // Its acks of this turn go out first: if the segment file cannot be removed, its ack file
+    // must still mark every record acked after a restart.
+    this.writePendingAcksOf(segment);
     this.segments.delete(segment.segmentId);
     this.ackedSegments.delete(segment.segmentId);
     this.disk -= segment.sizeBytes + segment.ackFileBytes;
     this.files.remove(segment);
   }
 
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // A microtask runs when the current turn's work is done (after the socket read that made
+    // these appends), before any timer, I/O callback or commit round.
+    queueMicrotask(this.flushAtEndOfTurn);
+  }
+
+  private readonly flushAtEndOfTurn = (): void => {
+    this.flushScheduled = false;
+    if (this.state !== "closed") this.flush();
+  };
+
+  /** Writes the pending records; false when the write failed (the store has failed then). */
+  private writePendingRecords(): boolean {
+    if (this.pendingRecords.length === 0) return true;
+    const { segment, file } = this.current;
+    const fromOffset = this.pendingFromOffset;
+    const count = this.appended - this.written;
+    try {
+      writeFully(this.fileSystem, file.fd, this.pendingRecords, fromOffset);
+    } catch (error) {
+      this.pendingRecords.length = 0;
+      this.pendingRecordBytes = 0;
+      this.loseFailedBatch(segment, file.fd, fromOffset, count, error);
+      return false;
+    }
+    this.pendingRecords.length = 0;
+    this.pendingRecordBytes = 0;
+    this.written = this.appended;
+    return true;
+  }
+
+  private writePendingRecordsOrThrow(): void {
+    if (!this.writePendingRecords()) throw this.failure as StoreError;
+  }
+
+  /**
+   * A batched write failed: none of its records may ever be reported durable, and nothing may
+   * point at bytes that are not in the file. The partial bytes are cut off, the records are
+   * dropped from the index (and their pending acks with them), and the store fails; the
+   * records written before the batch stay and are still made durable.
+   */
+  private loseFailedBatch(segment: Segment, fd: number, fromOffset: number, count: number, cause: unknown): void {
+    let cutFailed: unknown;
+    try {
+      this.fileSystem.truncate(fd, fromOffset);
+    } catch (error) {
+      cutFailed = error;
+    }
+    this.live -= segment.index.truncate(this.pendingFromOrdinal);
+    this.disk -= segment.sizeBytes - fromOffset;
+    segment.sizeBytes = fromOffset;
+    this.lost = { segmentId: segment.segmentId, fromOffsetBytes: fromOffset };
+    const acks = this.pendingAcks.get(segment);
+    if (acks !== undefined) {
+      const kept = acks.filter((offset) => offset < fromOffset);
+      if (kept.length > 0) this.pendingAcks.set(segment, kept);
+      else this.pendingAcks.delete(segment);
+    }
+    const writeError = new StoreError("STORE_WRITE_FAILED", `write of ${count} record(s) to segment ${segment.segmentId} at ${fromOffset}`, cause);
+    if (cutFailed === undefined) {
+      this.fail("a write failed; its records were dropped and are never reported durable; reopen the store to go on", writeError, false);
+    } else {
+      // Partial bytes may stay in the file; recovery cuts a torn tail, and keeps whole records
+      // the write did finish, as it may keep any record appended but never reported durable.
+      this.fail(`a write failed and its partial bytes could not be cut off (${String(cutFailed)}); reopen the store to recover`, writeError, true);
+    }
+  }
+
+  /** The records of this turn are being deleted (purge, deleteAll): they need not be written. */
+  private discardPendingRecords(): void {
+    if (this.pendingRecords.length === 0) return;
+    this.pendingRecords.length = 0;
+    this.pendingRecordBytes = 0;
+    this.written = this.appended;
+  }
+
+  private writePendingAcks(): void {
+    for (const [segment, offsets] of this.pendingAcks) this.writeAcks(segment, offsets);
+    this.pendingAcks.clear();
+  }
+
+  private writePendingAcksOf(segment: Segment): void {
+    const offsets = this.pendingAcks.get(segment);
+    if (offsets === undefined) return;
+    this.pendingAcks.delete(segment);
+    this.writeAcks(segment, offsets);
+  }
+
+  private writeAcks(segment: Segment, offsets: readonly number[]): void {
+    if (this.files.writeAckEntries(segment, offsets)) {
+      this.disk += offsets.length * format.ACK_ENTRY_BYTES;
+      this.ackedSegments.add(segment.segmentId);
+    }
+  }
+
+  private isLost(position: SegmentPosition): boolean {
+    const lost = this.lost;
+    return lost !== undefined && position.segmentId === lost.segmentId && position.offsetBytes >= lost.fromOffsetBytes;
+  }
+
   private removePartialRecord(fd: number, offsetBytes: number): void {
     try {
       this.fileSystem.truncate(fd, offsetBytes);
     } catch (error) {
-      this.fail("could not remove a partially written record; reopen the store to recover", error);
+      this.fail("could not remove a partially written record; reopen the store to recover", error, true);
     }
   }
 
-  private fail(detail: string, cause: unknown): void {
-    if (this.failure) return;
-    this.failure = new StoreError("STORE_FAILED", detail, cause);
-    this.log(`${this.failure.message}: ${String(cause)}`);
-    this.waiters.rejectAll(this.failure);
-    this.options.onFailure?.(this.failure);
+  /**
+   * Fails the store: appends are refused from now on. With `durabilityLost` (a failed fsync)
+   * nothing more is reported durable; otherwise (a failed write) the appends written before it
+   * still are, and only the waiters for later sequences are rejected.
+   */
+  private fail(detail: string, cause: unknown, durabilityLost: boolean): void {
+    const first = this.failure === undefined;
+    if (!first && (this.durabilityLost || !durabilityLost)) return;
+    if (durabilityLost) this.durabilityLost = true;
+    if (first) this.failure = new StoreError("STORE_FAILED", detail, cause);
+    const failure = this.failure as StoreError;
+    this.log(first ? `${failure.message}: ${String(cause)}` : `then also: ${detail}: ${String(cause)}`);
+    if (this.durabilityLost) this.waiters.rejectAll(failure);
+    else this.waiters.rejectAbove(this.written, failure);
+    if (first) this.options.onFailure?.(failure);
   }
 
   private segmentOf(position: SegmentPosition): Segment {

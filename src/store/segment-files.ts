@@ -72,16 +72,17 @@ export class SegmentFiles {
     if (this.removeQuietly(segmentPath)) this.removeQuietly(ackPath);
   }
 
-  /** Appends an ack entry; false (logged) when it could not be written. */
-  writeAckEntry(segment: Segment, offsetBytes: number): boolean {
+  /** Appends ack entries for these record offsets with one write; false (logged) when they could not be written. */
+  writeAckEntries(segment: Segment, offsets: readonly number[]): boolean {
     try {
       const fd = this.ackHandles.get(this.ackPath(segment.segmentId));
-      // At an explicit offset, so the next entry overwrites any partial one a failed write left.
-      writeFully(this.fileSystem, fd, [format.encodeAckEntry(offsetBytes)], segment.ackFileBytes);
-      segment.ackFileBytes += format.ACK_ENTRY_BYTES;
+      // At an explicit offset, so the next write overwrites whatever a failed one left.
+      writeFully(this.fileSystem, fd, [format.encodeAckEntries(offsets)], segment.ackFileBytes);
+      segment.ackFileBytes += offsets.length * format.ACK_ENTRY_BYTES;
       return true;
     } catch (error) {
-      this.log(`ack of ${segment.segmentId}:${offsetBytes} kept in memory only: ${String(error)}`);
+      const what = offsets.length === 1 ? `ack of ${segment.segmentId}:${offsets[0]}` : `acks of ${offsets.length} records of segment ${segment.segmentId}`;
+      this.log(`${what} kept in memory only: ${String(error)}`);
       return false;
     }
   }

@@ -74,6 +74,25 @@ export class SegmentIndex {
     return true;
   }
 
+  /**
+   * Forgets the records from `ordinal` on (a batched write that held them failed, so they are
+   * not in the file); returns how many of them were live.
+   */
+  truncate(ordinal: number): number {
+    assert(Number.isInteger(ordinal) && ordinal >= 0 && ordinal <= this.recordCount, "truncate within the segment");
+    let liveDropped = 0;
+    for (let at = ordinal; at < this.recordCount; at++) {
+      if (this.isAcked(at)) {
+        this.ackedBits[at >>> 3]! &= ~(1 << (at & 7));
+        this.ackedCount -= 1;
+      } else {
+        liveDropped += 1;
+      }
+    }
+    this.recordCount = ordinal;
+    return liveDropped;
+  }
+
   private grow(): void {
     const offsets = new Uint32Array(this.offsets.length * 2);
     offsets.set(this.offsets);
