@@ -13,23 +13,29 @@
  *   the next CONNACK for that client id waits for it (`pendingEnd`), so a later resume cannot
  *   find ids of a session the client was told is gone.
  *
- * Records of one event-loop turn and of the time an fdatasync takes are written with one writev
- * and made durable by one fdatasync (group commit, as src/store/committer.ts does it for queues):
- * the fsync rate follows the disk, not the message rate. Once the log is longer than
- * `compactBytesMin` and twice the live records, a round writes the live ids to a new file
- * instead, fdatasyncs it, renames it over the log and fsyncs the directory (as retained-file.ts
- * does): a crash leaves the old log or the new one, so the file stays about the size of the ids
- * held, whatever the message count.
+ * A record is written at once, in the same turn as the message it answers for is appended to
+ * its queues, so a process killed a moment later has usually written both to the page cache
+ * (not while a new file waits for its rename: a crash then falls back to the old log, without
+ * the records since; none of them was acknowledged). The records
+ * of one event-loop turn, and those written while an fdatasync runs, are made durable by one
+ * fdatasync (group commit, as src/store/committer.ts does it for queues): the fsync rate follows
+ * the disk, not the message rate. Once the log is longer than `compactBytesMin` and twice the
+ * live records, the next record starts a new file holding the live ids instead; its round
+ * fdatasyncs it, renames it over the log and fsyncs the directory (as retained-file.ts does): a
+ * crash leaves the old log or the new one, and the file stays about the size of the ids held,
+ * whatever the message count.
  *
  * Ids recovered at start belong to sessions that exist only on disk until their client resumes
  * them (`claim`); one that never comes back is dropped once its session expiry interval has
  * passed since the start (the time of the crash is not known; the start is the later bound).
  *
- * A failed write or fdatasync is logged and its waiters rejected (the acks then go anyway, as
- * for a failed retained write); the next round rewrites the whole live set into a fresh file.
+ * A failed write, fdatasync or rename is logged and the waiters not yet durable are rejected (the
+ * acks then go anyway, as for a failed retained write); the next record starts a fresh file with
+ * the whole live set, which memory still holds.
  */
 import { rename, readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { Logger } from "../../io/logger.js";
 import { nodeFileSystem, type FileSystem } from "../../io/file-system.js";
 import {
@@ -80,11 +86,15 @@ export class InboundQos2Store {
   private readonly unclaimed = new Set<string>();
   /** The HOLD records a rewrite would write. */
   private liveBytes = 0;
-  /** The log being appended to; undefined: the next round writes a new file. */
+  /** The log being appended to; undefined: the next record starts a new file. */
   private fd: number | undefined;
   private fileBytes = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** `fd` is a new file at `temporaryPath` that the next round renames over the log. */
+  private renamePending = false;
+  private temporaryPath = "";
+  private fileGeneration = 0;
+  /** Files replaced or given up, closed once no round is syncing them. */
+  private readonly retired: number[] = [];
   /** Settles when the round that takes the pending records has made them durable. */
   private next: Round | undefined;
   /** The round being written and synced. */
@@ -152,7 +162,7 @@ export class InboundQos2Store {
     this.unclaimed.delete(key);
     this.liveBytes -= held.ids.size * holdRecordBytes(key);
     const durable = this.append(encodeEnd(key));
-    this.ending.set(key, durable);
+    if (durable === this.next?.promise) this.ending.set(key, durable); // else its write failed at once
     return durable;
   }
 
@@ -201,13 +211,19 @@ export class InboundQos2Store {
   async close(): Promise<void> {
     await this.flush();
     if (this.fd !== undefined) this.closeQuietly(this.fd);
+    for (const retired of this.retired.splice(0)) this.closeQuietly(retired);
     this.fd = undefined;
   }
 
   // ---- recovery ----------------------------------------------------------------------------
 
   private async recover(path: string, nowMs: number): Promise<void> {
-    this.fileSystem.removeFile(`${path}.tmp`); // a rewrite interrupted before its rename
+    // Rewrites interrupted before their rename: never reported durable.
+    const directory = dirname(path);
+    const prefix = `${basename(path)}.`;
+    if (existsSync(directory)) {
+      for (const name of this.fileSystem.listDirectory(directory)) if (name.startsWith(prefix) && name.endsWith(".tmp")) this.fileSystem.removeFile(join(directory, name));
+    }
     let file: Buffer;
     try {
       file = await readFile(path);
@@ -245,12 +261,47 @@ export class InboundQos2Store {
 
   // ---- group commit ------------------------------------------------------------------------
 
+  /**
+   * Writes `record` now (to the page cache: a process that dies a moment later has written it)
+   * and returns the promise of the round that will make it durable.
+   */
   private append(record: Buffer): Promise<void> {
-    this.pending.push(record);
-    this.pendingBytes += record.length;
-    this.next ??= newRound();
+    const round = (this.next ??= newRound());
+    try {
+      if (this.fd === undefined) this.startFile();
+      else if (this.renamePending || this.fileBytes + record.length < this.compactAtBytes()) this.write(this.fd, record);
+      else this.startFile(); // the live set already holds this record: write it instead
+    } catch (error) {
+      this.fail(error);
+      return round.promise;
+    }
     this.scheduleRound();
-    return this.next.promise;
+    return round.promise;
+  }
+
+  /** The log is rewritten once it reaches this size: amortized, a rewrite costs what was appended since the last. */
+  private compactAtBytes(): number {
+    return Math.max(this.compactBytesMin, 2 * (INBOUND_QOS2_MAGIC.length + this.liveBytes));
+  }
+
+  /**
+   * A new file with the live ids, appended to from now on; the next round fdatasyncs it and
+   * renames it over the log. Each gets its own name, so a round's rename can never move a
+   * newer, unsynced file into place.
+   */
+  private startFile(): void {
+    const path = this.path as string;
+    const contents = this.encodeLive(Date.now());
+    this.fileSystem.makeDirectory(dirname(path));
+    const temporaryPath = `${path}.${++this.fileGeneration}.tmp`;
+    const fd = this.fileSystem.open(temporaryPath, "readWriteCreate");
+    if (this.fd !== undefined) this.retired.push(this.fd); // a running round may still be syncing it
+    this.fd = fd;
+    this.temporaryPath = temporaryPath;
+    this.renamePending = true;
+    this.fileBytes = 0;
+    this.fileSystem.truncate(fd, 0);
+    this.write(fd, contents);
   }
 
   private scheduleRound(): void {
@@ -259,6 +310,7 @@ export class InboundQos2Store {
     // Every record of this event-loop turn joins the round.
     setImmediate(() => {
       this.roundScheduled = false;
+      if (this.next === undefined) return; // failed before it ran
       this.running = this.runRound(this.path as string).finally(() => {
         this.running = undefined;
         if (this.next !== undefined) this.scheduleRound();
@@ -270,54 +322,53 @@ export class InboundQos2Store {
     const round = this.next as Round;
     this.next = undefined;
     this.current = round;
-    const records = this.pending;
-    const recordBytes = this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
-    const fileSystem = this.fileSystem;
-    let replaced: number | undefined;
-    let rewritten = false;
+    // Every record of the round was written before this line, so an fdatasync that starts now covers it.
+    const fd = this.fd as number;
+    const temporaryPath = this.renamePending ? this.temporaryPath : undefined;
     try {
-      if (this.fd === undefined || this.fileBytes + recordBytes >= Math.max(this.compactBytesMin, 2 * (INBOUND_QOS2_MAGIC.length + this.liveBytes))) {
-        // The live set already holds this round's records: write it instead of them.
-        const contents = this.encodeLive(Date.now());
-        fileSystem.makeDirectory(dirname(path));
-        const fd = fileSystem.open(`${path}.tmp`, "readWriteCreate");
-        replaced = this.fd;
-        this.fd = fd;
-        fileSystem.truncate(fd, 0);
-        this.fileBytes = 0;
-        rewritten = true;
-        this.write(fd, contents);
-      } else {
-        this.write(this.fd, records.length === 1 ? records[0] : Buffer.concat(records, recordBytes));
-      }
-      await fileSystem.syncData(this.fd);
-      if (rewritten) {
-        await rename(`${path}.tmp`, path);
+      await this.fileSystem.syncData(fd);
+      if (temporaryPath !== undefined) {
+        await rename(temporaryPath, path);
+        if (this.temporaryPath === temporaryPath) this.renamePending = false;
         await this.syncDirectory(dirname(path));
         if (!this.parentDirectorySynced) {
           await this.syncDirectory(dirname(dirname(path))); // the mqtt directory may be new
           this.parentDirectorySynced = true;
         }
-        if (replaced !== undefined) this.closeQuietly(replaced);
         this.rewrites++;
       }
       this.rounds++;
-      if (this.failing) this.logger.info(`${path}: writing works again`);
+      if (this.failing) this.logger.info(`${path}: writing inbound QoS 2 packet ids works again`);
       this.failing = false;
       round.resolve();
     } catch (error) {
-      if (!this.failing) this.logger.error({ err: error }, `${path}: writing inbound QoS 2 packet ids failed; the next write rewrites the file`);
-      this.failing = true;
-      // After a failed write or fdatasync nothing in this file can be trusted to be on disk.
-      if (this.fd !== undefined) this.closeQuietly(this.fd);
-      if (replaced !== undefined) this.closeQuietly(replaced);
-      this.fd = undefined;
       round.reject(error);
+      if (this.fd === fd) this.fail(error); // else the records after this round are in a newer file already
     }
     for (const [key, durable] of this.ending) if (durable === round.promise) this.ending.delete(key);
     this.current = undefined;
+    // No round is using them any more.
+    for (const retired of this.retired.splice(0)) this.closeQuietly(retired);
+  }
+
+  /**
+   * A write, fdatasync or rename failed: after that nothing in the file can be trusted to reach
+   * the disk, so records not yet durable are reported failed, and the next one starts a new file
+   * from the live set in memory (which still holds everything).
+   */
+  private fail(error: unknown): void {
+    if (!this.failing) this.logger.error({ err: error }, `${this.path}: writing inbound QoS 2 packet ids failed; the next record starts a new file`);
+    this.failing = true;
+    if (this.fd !== undefined) this.retired.push(this.fd);
+    this.fd = undefined;
+    this.renamePending = false;
+    const round = this.next;
+    this.next = undefined;
+    if (round !== undefined) {
+      round.reject(error);
+      for (const [key, durable] of this.ending) if (durable === round.promise) this.ending.delete(key);
+    }
+    if (this.running === undefined) for (const retired of this.retired.splice(0)) this.closeQuietly(retired);
   }
 
   private write(fd: number, bytes: Buffer): void {
