@@ -392,6 +392,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.state = "closing";
     this.closeDeadlineMs = this.broker.nowMs + CLOSE_OK_TIMEOUT_MS;
     this.sendMethod(0, { method: "connection.close", replyCode: error.kind.amqpReplyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId });
+    // A held or blocked connection must still read the peer's close-ok (nothing else is acted on now).
+    this.flowHolds.clear();
+    this.blockedByAlarm = false;
+    this.updateReading();
   }
 
   shutdown(reason: string): void {
@@ -539,13 +543,35 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.updateReading();
   }
 
-  /** Reads from the socket unless an alarm or a queue's flow control holds the connection. */
+  /**
+   * Reads from the socket unless an alarm or a queue's flow control holds the connection. A hold
+   * also stops the parser at the end of the current frame: the rest of the socket read (up to
+   * 64 KB, hundreds of small publishes) waits too, rather than overfilling the queue that asked
+   * for the hold (past its in-memory window, those messages would be paged to disk).
+   */
   private updateReading(): void {
     const pause = this.state !== "closed" && (this.blockedByAlarm || this.flowHolds.size > 0);
     if (pause === this.readingPaused) return;
     this.readingPaused = pause;
-    if (pause) this.socket.pause();
-    else this.socket.resume();
+    if (pause) {
+      this.parser.pause();
+      this.socket.pause();
+    } else {
+      this.socket.resume();
+      // Not now: this runs inside another connection's work (a consumer's ack drained the queue).
+      process.nextTick(resumeParsing, this);
+    }
+  }
+
+  /** Parses what waited while the connection was held, as if it had just been read. */
+  resumeParsing(): void {
+    if (this.readingPaused || this.state === "closed" || !this.parser.isPaused) return;
+    try {
+      this.parser.resume();
+    } catch (error) {
+      this.onConnectionError(error, true);
+    }
+    this.runBatchTasks();
   }
 
   get blocked(): boolean {
@@ -608,6 +634,10 @@ function withMethod(error: unknown, method: Method): unknown {
 
 function flushOutput(connection: AmqpConnection): void {
   connection.flushOutput();
+}
+
+function resumeParsing(connection: AmqpConnection): void {
+  connection.resumeParsing();
 }
 
 function isLoopback(address: string): boolean {

@@ -70,6 +70,9 @@ export class FrameParser {
    */
   private readonly pendingChunks: Buffer[] = [];
 
+  /** Set by pause(): parsing stops at the next frame boundary and input waits in pendingChunks. */
+  private paused = false;
+
   constructor(sink: FrameSink, frameSizeBytesMax: number) {
     this.sink = sink;
     this.frameSizeBytesMax = frameSizeBytesMax;
@@ -96,9 +99,34 @@ export class FrameParser {
    */
   push(chunk: Buffer): void {
     if (this.state === STATE_STOPPED) return;
-    if (this.pendingChunks.length === 0) return this.consumeGuarded(chunk);
+    if (this.pendingChunks.length === 0 && !this.paused) return this.consumeGuarded(chunk);
     this.pendingChunks.push(chunk);
-    while (this.pendingChunks.length > 0) this.consumeGuarded(this.pendingChunks.shift() as Buffer);
+    this.consumePending();
+  }
+
+  /**
+   * Stops parsing at the end of the frame being handed out (or before the next one, if called
+   * between pushes): what follows waits, unparsed, until resume(). The connection pauses while
+   * flow control holds it, so a publisher stops at the publish that filled the queue instead of
+   * running on through the rest of its socket read.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses the input that waited while paused (until paused again); throws as push() does. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.consumePending();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private consumePending(): void {
+    while (!this.paused && this.state !== STATE_STOPPED && this.pendingChunks.length > 0) this.consumeGuarded(this.pendingChunks.shift() as Buffer);
   }
 
   private consumeGuarded(chunk: Buffer): void {
@@ -118,6 +146,10 @@ export class FrameParser {
   private consume(chunk: Buffer): void {
     let offset = 0;
     while (offset < chunk.length) {
+      if (this.paused) {
+        this.pendingChunks.unshift(offset === 0 ? chunk : chunk.subarray(offset));
+        return;
+      }
       switch (this.state) {
         case STATE_FRAME_HEADER:
           offset = this.consumeFrameHeader(chunk, offset);

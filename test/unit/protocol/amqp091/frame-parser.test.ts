@@ -239,3 +239,57 @@ test("an error thrown by the sink propagates, and parsing resumes where it stopp
   assert.deepEqual(seen.slice(0, 5), expected);
   assert.equal(calls, 6, "the rest of the first chunk, then the heartbeat");
 });
+
+test("pause() inside onFrame stops at that frame; the rest, and later pushes, wait for resume()", () => {
+  const stream = fixtureStream();
+  const expected = splitFrames(stream, true);
+  let seed = 99;
+  const random = (limit: number): number => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed % limit;
+  };
+  for (let round = 0; round < 200; round++) {
+    const cut = random(stream.length);
+    const chunks = [stream.subarray(0, cut), stream.subarray(cut)];
+    const pauseAfter = new Set([random(expected.length), random(expected.length), random(expected.length)]);
+    const frames: RecordedFrame[] = [];
+    let pausedAt = -1;
+    const parser = new FrameParser(
+      {
+        onProtocolHeader: () => {},
+        onFrame: (type, channel, payload) => {
+          frames.push({ type, channel, payload: Buffer.from(payload) });
+          if (pauseAfter.has(frames.length)) {
+            parser.pause();
+            pausedAt = frames.length;
+          }
+        },
+      },
+      FRAME_SIZE_MAX,
+    );
+    for (const chunk of chunks) {
+      parser.push(chunk);
+      if (parser.isPaused) assert.equal(frames.length, pausedAt, "nothing is parsed while paused");
+    }
+    while (parser.isPaused) {
+      const before = frames.length;
+      parser.resume();
+      assert.ok(frames.length > before || !parser.isPaused || frames.length === expected.length);
+    }
+    assert.deepEqual(frames, expected, `round ${round}: cut at ${cut}, paused after ${[...pauseAfter].join(", ")}`);
+  }
+});
+
+test("pause() between pushes holds the next push whole; resume() before any push changes nothing", () => {
+  const stream = fixtureStream();
+  const sink = new RecordingSink();
+  const parser = new FrameParser(sink, FRAME_SIZE_MAX);
+  parser.resume();
+  parser.pause();
+  parser.push(stream.subarray(0, 100));
+  parser.push(stream.subarray(100));
+  assert.equal(sink.frames.length, 0);
+  assert.equal(sink.headers.length, 0);
+  parser.resume();
+  assert.deepEqual(sink.frames, splitFrames(stream, true));
+});
