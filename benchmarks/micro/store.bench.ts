@@ -1,6 +1,9 @@
 /**
  * Micro-benchmark of the message store: appends per second of 1 KB records on real files with
- * real fsync, confirmed durable by group commit, against one fsync per record for contrast.
+ * real fsync, confirmed durable by group commit, against one fsync per record for contrast; and
+ * the store's writes batched per turn (the default) against one write per append and per ack
+ * (`flush()` after each call, as the store wrote before batching). "CPU µs/append" is the
+ * process's CPU time (all threads, fsyncs included) per durable append.
  * Run: node --import tsx benchmarks/micro/store.bench.ts [--quick] [name filter]
  *
  * Prints, never asserts: absolute figures on shared machines are not stable; compare the cases
@@ -11,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Committer } from "../../src/store/committer.js";
 import { MessageStore } from "../../src/store/message-store.js";
+import type { SegmentPosition } from "../../src/store/position.js";
 
 const quick = process.argv.includes("--quick");
 const durationMs = quick ? 500 : 2_000;
@@ -23,8 +27,21 @@ const parts = [Buffer.alloc(40, 1), Buffer.alloc(60, 2), Buffer.alloc(RECORD_BYT
 interface Result {
   name: string;
   appendsPerSecond: number;
+  cpuMicrosPerAppend: number;
   fsyncRounds: number;
   recordsPerRound: number;
+}
+
+interface GroupCommitOptions {
+  /** Ack each record once `window` newer ones are appended, as a consumer keeping up does. */
+  consume?: boolean;
+  /** Write each append and each ack at once (flush() after every call) instead of once per turn. */
+  writeEachCall?: boolean;
+}
+
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
 }
 
 async function withStores<T>(count: number, run: (stores: MessageStore[], committer: Committer) => Promise<T>): Promise<T> {
@@ -41,26 +58,47 @@ async function withStores<T>(count: number, run: (stores: MessageStore[], commit
   }
 }
 
-/** Keeps up to `window` appends awaiting durability across `storeCount` queues, as publishers with confirms do. */
-function groupCommit(storeCount: number, window: number): () => Promise<Result> {
+/**
+ * Keeps up to `window` appends awaiting durability across `storeCount` queues, as publishers with
+ * confirms do; a turn holds up to 64 appends (and their acks), as a socket read of publishes does.
+ */
+function groupCommit(storeCount: number, window: number, options: GroupCommitOptions = {}): () => Promise<Result> {
   return () =>
     withStores(storeCount, async (stores, committer) => {
       const rounds = committer.roundsCompleted;
+      const cpu = process.cpuUsage();
       const started = performance.now();
+      const unacked = stores.map(() => [] as SegmentPosition[]);
       let confirmed = 0;
       let next = 0;
       while (performance.now() - started < durationMs) {
-        const store = stores[next++ % stores.length]!;
-        const { sequence } = store.append(parts);
+        const at = next++ % stores.length;
+        const store = stores[at]!;
+        const { sequence, position } = store.append(parts);
+        if (options.writeEachCall) store.flush();
+        if (options.consume) {
+          const positions = unacked[at]!;
+          positions.push(position);
+          if (positions.length > window / stores.length) {
+            store.ack(positions.shift()!);
+            if (options.writeEachCall) store.flush();
+          }
+        }
         // Wait for durability only when the window is full, like a publisher out of unconfirmed credit.
-        if (store.writtenSequence - store.durableSequence >= window / stores.length) await store.waitDurable(sequence);
+        if (store.appendedSequence - store.durableSequence >= window / stores.length) await store.waitDurable(sequence);
         else if (next % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
       }
-      await Promise.all(stores.map((store) => store.waitDurable(store.writtenSequence)));
+      await Promise.all(stores.map((store) => store.waitDurable(store.appendedSequence)));
       for (const store of stores) confirmed += store.durableSequence;
       const seconds = (performance.now() - started) / 1000;
       const fsyncRounds = committer.roundsCompleted - rounds;
-      return { name: "", appendsPerSecond: confirmed / seconds, fsyncRounds, recordsPerRound: confirmed / Math.max(1, fsyncRounds) };
+      return {
+        name: "",
+        appendsPerSecond: confirmed / seconds,
+        cpuMicrosPerAppend: cpuMicros(cpu) / confirmed,
+        fsyncRounds,
+        recordsPerRound: confirmed / Math.max(1, fsyncRounds),
+      };
     });
 }
 
@@ -68,6 +106,7 @@ function groupCommit(storeCount: number, window: number): () => Promise<Result> 
 async function fsyncPerRecord(): Promise<Result> {
   return withStores(1, async ([store], committer) => {
     const rounds = committer.roundsCompleted;
+    const cpu = process.cpuUsage();
     const started = performance.now();
     let count = 0;
     while (performance.now() - started < durationMs) {
@@ -76,7 +115,13 @@ async function fsyncPerRecord(): Promise<Result> {
     }
     const seconds = (performance.now() - started) / 1000;
     const fsyncRounds = committer.roundsCompleted - rounds;
-    return { name: "", appendsPerSecond: count / seconds, fsyncRounds, recordsPerRound: count / Math.max(1, fsyncRounds) };
+    return {
+      name: "",
+      appendsPerSecond: count / seconds,
+      cpuMicrosPerAppend: cpuMicros(cpu) / count,
+      fsyncRounds,
+      recordsPerRound: count / Math.max(1, fsyncRounds),
+    };
   });
 }
 
@@ -84,6 +129,8 @@ const cases: Array<[string, () => Promise<Result>]> = [
   ["group commit, 1 queue, window 1000", groupCommit(1, 1000)],
   ["group commit, 1 queue, window 100", groupCommit(1, 100)],
   ["group commit, 10 queues, one committer, window 1000", groupCommit(10, 1000)],
+  ["append + ack, window 1000, writes batched per turn", groupCommit(1, 1000, { consume: true })],
+  ["append + ack, window 1000, one write per call", groupCommit(1, 1000, { consume: true, writeEachCall: true })],
   ["one fsync per record", fsyncPerRecord],
 ];
 
@@ -97,6 +144,7 @@ console.table(
   results.map((result) => ({
     case: result.name,
     "durable appends/s": Math.round(result.appendsPerSecond),
+    "CPU µs/append": Number(result.cpuMicrosPerAppend.toFixed(2)),
     "fsync rounds": result.fsyncRounds,
     "records per round": Math.round(result.recordsPerRound),
   })),
