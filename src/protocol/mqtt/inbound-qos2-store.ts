@@ -13,17 +13,18 @@
  *   the next CONNACK for that client id waits for it (`pendingEnd`), so a later resume cannot
  *   find ids of a session the client was told is gone.
  *
- * A record is written at once, in the same turn as the message it answers for is appended to
- * its queues, so a process killed a moment later has usually written both to the page cache
- * (not while a new file waits for its rename: a crash then falls back to the old log, without
- * the records since; none of them was acknowledged). The records
- * of one event-loop turn, and those written while an fdatasync runs, are made durable by one
- * fdatasync (group commit, as src/store/committer.ts does it for queues): the fsync rate follows
- * the disk, not the message rate. Once the log is longer than `compactBytesMin` and twice the
- * live records, the next record starts a new file holding the live ids instead; its round
- * fdatasyncs it, renames it over the log and fsyncs the directory (as retained-file.ts does): a
- * crash leaves the old log or the new one, and the file stays about the size of the ids held,
- * whatever the message count.
+ * The records of one event-loop turn are written together once it is over, with setImmediate:
+ * after the queue stores have written the turn's messages (in microtasks), so an id never reaches
+ * the page cache before its message; a kill -9 in between can only duplicate a message whose
+ * PUBREC never went out, not lose one. Records written while an fdatasync runs are made durable
+ * by the next single fdatasync (group commit, as src/store/committer.ts does it for queues): the
+ * fsync rate follows the disk, not the message rate.
+ *
+ * Once the log is longer than `compactBytesMin` and twice the live records, the next records
+ * start a new file holding the live ids instead; its round fdatasyncs it, renames it over the
+ * log and fsyncs the directory (as retained-file.ts does). A crash leaves the old log or the new
+ * one (the old one lacks the records written since the switch; none of them was acknowledged),
+ * and the file stays about the size of the ids held, whatever the message count.
  *
  * Ids recovered at start belong to sessions that exist only on disk until their client resumes
  * them (`claim`); one that never comes back is dropped once its session expiry interval has
@@ -95,11 +96,14 @@ export class InboundQos2Store {
   private fileGeneration = 0;
   /** Files replaced or given up, closed once no round is syncing them. */
   private readonly retired: number[] = [];
+  /** Records of this turn, written together once it is over. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private writeScheduled = false;
   /** Settles when the round that takes the pending records has made them durable. */
   private next: Round | undefined;
   /** The round being written and synced. */
   private current: Round | undefined;
-  private roundScheduled = false;
   private running: Promise<void> | undefined;
   /** ENDs not yet durable, by session key. */
   private readonly ending = new Map<string, Promise<void>>();
@@ -162,7 +166,7 @@ export class InboundQos2Store {
     this.unclaimed.delete(key);
     this.liveBytes -= held.ids.size * holdRecordBytes(key);
     const durable = this.append(encodeEnd(key));
-    if (durable === this.next?.promise) this.ending.set(key, durable); // else its write failed at once
+    this.ending.set(key, durable);
     return durable;
   }
 
@@ -262,22 +266,42 @@ export class InboundQos2Store {
   // ---- group commit ------------------------------------------------------------------------
 
   /**
-   * Writes `record` now (to the page cache: a process that dies a moment later has written it)
-   * and returns the promise of the round that will make it durable.
+   * Queues `record` to be written once the current turn is over (with every record of the turn,
+   * in one write) and returns the promise of the round that will make it durable.
    */
   private append(record: Buffer): Promise<void> {
+    this.pending.push(record);
+    this.pendingBytes += record.length;
     const round = (this.next ??= newRound());
-    try {
-      if (this.fd === undefined) this.startFile();
-      else if (this.renamePending || this.fileBytes + record.length < this.compactAtBytes()) this.write(this.fd, record);
-      else this.startFile(); // the live set already holds this record: write it instead
-    } catch (error) {
-      this.fail(error);
-      return round.promise;
+    if (!this.writeScheduled) {
+      this.writeScheduled = true;
+      // setImmediate, not a microtask: the queue stores write the turn's messages in microtasks,
+      // and a message must reach the page cache before its id does (a kill -9 in between then
+      // duplicates a message whose PUBREC never went out, instead of losing it).
+      setImmediate(this.writePending);
     }
-    this.scheduleRound();
     return round.promise;
   }
+
+  private readonly writePending = (): void => {
+    this.writeScheduled = false;
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    const recordBytes = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    try {
+      if (this.fd !== undefined && (this.renamePending || this.fileBytes + recordBytes < this.compactAtBytes())) {
+        this.write(this.fd, records.length === 1 ? records[0] : Buffer.concat(records, recordBytes));
+      } else {
+        this.startFile(); // the live set already holds these records: write it instead
+      }
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (this.running === undefined) this.startRound();
+  };
 
   /** The log is rewritten once it reaches this size: amortized, a rewrite costs what was appended since the last. */
   private compactAtBytes(): number {
@@ -304,17 +328,12 @@ export class InboundQos2Store {
     this.write(fd, contents);
   }
 
-  private scheduleRound(): void {
-    if (this.roundScheduled || this.running !== undefined) return;
-    this.roundScheduled = true;
-    // Every record of this event-loop turn joins the round.
-    setImmediate(() => {
-      this.roundScheduled = false;
-      if (this.next === undefined) return; // failed before it ran
-      this.running = this.runRound(this.path as string).finally(() => {
-        this.running = undefined;
-        if (this.next !== undefined) this.scheduleRound();
-      });
+  /** Starts a round for the written records; the next starts when it ends, if records wait. */
+  private startRound(): void {
+    this.running = this.runRound(this.path as string).finally(() => {
+      this.running = undefined;
+      // Records still pending start their round when they are written.
+      if (this.next !== undefined && this.pending.length === 0) this.startRound();
     });
   }
 
@@ -362,6 +381,8 @@ export class InboundQos2Store {
     if (this.fd !== undefined) this.retired.push(this.fd);
     this.fd = undefined;
     this.renamePending = false;
+    this.pending = [];
+    this.pendingBytes = 0;
     const round = this.next;
     this.next = undefined;
     if (round !== undefined) {

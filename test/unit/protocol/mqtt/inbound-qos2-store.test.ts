@@ -108,6 +108,19 @@ test("a hold and a release are reported only after their fdatasync, and records 
   await reopened.close();
 });
 
+test("a record reaches the file only after the turn's microtasks, where the queue stores write the turn's messages", async (t) => {
+  const dataDir = dataDirectory(t);
+  const store = await InboundQos2Store.open(dataDir, silent);
+  await store.hold("/\u0000order", 1, 60);
+  const before = readFileSync(logPath(dataDir)).length;
+  const held = store.hold("/\u0000order", 2, 60);
+  for (let index = 0; index < 10; index++) await Promise.resolve(); // microtasks of this turn
+  assert.equal(readFileSync(logPath(dataDir)).length, before, "not written before the messages of the turn");
+  await held;
+  assert.ok(readFileSync(logPath(dataDir)).length > before);
+  await store.close();
+});
+
 test("an END is pending until it is durable; the next CONNACK waits for it", async (t) => {
   const dataDir = dataDirectory(t);
   const fileSystem = new GatedFileSystem();
