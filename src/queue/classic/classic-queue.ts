@@ -11,7 +11,7 @@ import type { Message } from "../../broker/message/message.js";
 import type { FieldTable } from "../../broker/message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
 import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
-import { decodeRecord, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
+import { decodeMessage, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";
 import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_FLOW_READY_HIGH, QUEUE_FLOW_READY_LOW, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
 import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
@@ -178,7 +178,7 @@ export class ClassicQueue implements QueueHandle {
     const window = this.settings.lazy ? LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX : QUEUE_IN_MEMORY_MESSAGES_MAX;
     let message = PAGED_OUT;
     if (this.inMemory < window) {
-      message = decodeRecord(Buffer.from(payload)).message;
+      message = decodeMessage(Buffer.from(payload));
       this.inMemory++;
     }
     this.ready.push(queueEntry(this.nextSequence++, message, bodySizeBytes, redelivered, expiresAtMs, priority, position, undefined));
@@ -385,11 +385,11 @@ export class ClassicQueue implements QueueHandle {
     }
     if (entry.pagedAt !== undefined) {
       const spill = this.spill as QueueBacking;
-      entry.message = spill.read(entry.pagedAt).message;
+      entry.message = spill.readMessage(entry.pagedAt);
       spill.ack(entry.pagedAt);
       entry.pagedAt = undefined;
     } else {
-      entry.message = (this.backing as QueueBacking).read(entry.position as NonNullable<QueueEntry["position"]>).message;
+      entry.message = (this.backing as QueueBacking).readMessage(entry.position as NonNullable<QueueEntry["position"]>);
     }
   }
 

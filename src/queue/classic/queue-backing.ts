@@ -23,15 +23,11 @@ interface Waiting {
   readonly token: number;
 }
 
-export interface RecoveredRecord {
-  readonly message: Message;
-  readonly expiresAtMs: number;
-  readonly position: SegmentPosition;
-}
-
 export class QueueBacking {
   readonly store: MessageStore;
   private readonly waiting = new Deque<Waiting>();
+  /** A queue's records nearly all repeat one exchange and routing key: their strings are decoded once. */
+  private readonly names = new RecordNames();
 
   constructor(store: MessageStore) {
     this.store = store;
@@ -60,8 +56,9 @@ export class QueueBacking {
     this.store.ack(position);
   }
 
-  read(position: SegmentPosition): RecoveredRecord {
-    return { ...decodeRecord(this.store.read(position)), position };
+  /** The message of the record at `position`: its header and body are views into one buffer read from the store. */
+  readMessage(position: SegmentPosition): Message {
+    return decodeMessage(this.store.read(position), this.names);
   }
 }
 
@@ -90,18 +87,57 @@ export function peekRecord(payload: Buffer): { expiresAtMs: number; header: Buff
 }
 
 /** The inverse of append's layout. The store verified the checksum; lengths are still checked. */
-export function decodeRecord(payload: Buffer): { message: Message; expiresAtMs: number } {
+export function decodeMessage(payload: Buffer, names?: RecordNames): Message {
+  const end = payload.length;
   let offset = 0;
-  const take = (length: number): Buffer => {
-    if (offset + length > payload.length) throw new Error(`message record truncated at byte ${offset}`);
-    const part = payload.subarray(offset, offset + length);
-    offset += length;
-    return part;
-  };
-  const exchange = take(take(1)[0]).toString("utf8");
-  const routingKey = take(take(1)[0]).toString("utf8");
-  const expiresAtMs = take(8).readDoubleLE(0);
-  const header = take(take(4).readUInt32LE(0));
-  const body = payload.subarray(offset);
-  return { message: new Message(exchange, routingKey, header, body), expiresAtMs };
+  if (offset + 1 > end) truncated(offset);
+  const exchangeBytes = payload[offset++];
+  if (offset + exchangeBytes + 1 > end) truncated(offset);
+  const exchange = names !== undefined ? names.exchange(payload, offset, exchangeBytes) : payload.toString("utf8", offset, offset + exchangeBytes);
+  offset += exchangeBytes;
+  const routingKeyBytes = payload[offset++];
+  if (offset + routingKeyBytes + 12 > end) truncated(offset);
+  const routingKey = names !== undefined ? names.routingKey(payload, offset, routingKeyBytes) : payload.toString("utf8", offset, offset + routingKeyBytes);
+  offset += routingKeyBytes + 8; // expiresAtMs: the queue keeps its own copy
+  const headerBytes = payload.readUInt32LE(offset);
+  offset += 4;
+  if (offset + headerBytes > end) truncated(offset);
+  return new Message(exchange, routingKey, payload.subarray(offset, offset + headerBytes), payload.subarray(offset + headerBytes));
+}
+
+function truncated(offset: number): never {
+  throw new Error(`message record truncated at byte ${offset}`);
+}
+
+/**
+ * The last exchange and routing key decoded, as bytes and string: a record naming the same ones
+ * gets the same strings without decoding or allocating.
+ */
+export class RecordNames {
+  private exchangeBytes = Buffer.alloc(0);
+  private exchangeText = "";
+  private routingKeyBytes = Buffer.alloc(0);
+  private routingKeyText = "";
+
+  exchange(payload: Buffer, start: number, length: number): string {
+    if (!sameBytes(this.exchangeBytes, payload, start, length)) {
+      this.exchangeText = payload.toString("utf8", start, start + length);
+      this.exchangeBytes = Buffer.from(payload.subarray(start, start + length));
+    }
+    return this.exchangeText;
+  }
+
+  routingKey(payload: Buffer, start: number, length: number): string {
+    if (!sameBytes(this.routingKeyBytes, payload, start, length)) {
+      this.routingKeyText = payload.toString("utf8", start, start + length);
+      this.routingKeyBytes = Buffer.from(payload.subarray(start, start + length));
+    }
+    return this.routingKeyText;
+  }
+}
+
+function sameBytes(known: Buffer, payload: Buffer, start: number, length: number): boolean {
+  if (known.length !== length) return false;
+  for (let index = 0; index < length; index++) if (known[index] !== payload[start + index]) return false;
+  return true;
 }
