@@ -94,10 +94,10 @@ function publishParser(): FrameParser {
   const parser = new FrameParser(
     {
       onProtocolHeader: () => {},
-      onFrame: (type, _channel, payload) => {
-        if (type === 1) decodeMethod(payload);
-        else if (type === 2) bodyBytes = contentHeaderBodySize(payload);
-        else bodyBytes -= payload.length;
+      onFrame: (type, _channel, data, start, end) => {
+        if (type === 1) decodeMethod(data.subarray(start, end));
+        else if (type === 2) bodyBytes = contentHeaderBodySize(data.subarray(start, end));
+        else bodyBytes -= end - start;
       },
     },
     FRAME_SIZE_MAX,

@@ -138,7 +138,8 @@ function checkStream(fuzzer: Fuzzer, stream: Buffer, context: string): void {
   const parser = new FrameParser(
     {
       onProtocolHeader: () => {},
-      onFrame: (type, _channel, payload) => {
+      onFrame: (type, _channel, data, start, end) => {
+        const payload = data.subarray(start, end);
         if (type === 1) checkMethod(payload, context);
         else if (type === 2) checkContentHeader(payload, context);
       },

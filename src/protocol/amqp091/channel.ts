@@ -214,19 +214,36 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   }
 
   /** A content header frame (AMQP 0-9-1 §4.2.6): only after basic.publish. */
-  onHeader(received: Buffer): void {
-    let payload = received;
+  /**
+   * A content header frame (AMQP 0-9-1 §4.2.6): only after basic.publish. Its payload is
+   * `data[start, end)`, valid only during the call.
+   */
+  onHeader(data: Buffer, start: number, end: number): void {
     const pending = this.pending;
     if (pending === undefined || pending.header !== undefined) {
       throw fail.unexpectedFrame("expected method frame, got non method frame instead");
     }
+    const plain = this.plainHeader;
+    if (plain.length === end - start && sameBytes(data, start, plain)) {
+      // The bytes of the last header that needed nothing decoded: valid, same body size. Stored
+      // headers are never written to, so the messages share that one copy.
+      return this.storePublishContent(pending, plain, this.plainHeaderBodySizeBytes);
+    }
+    let payload = data.subarray(start, end);
+    /** Whether `payload` was re-encoded (then it is ours) rather than a view of `data`. */
+    let reencoded = false;
     // Validating the whole header now means lazy decoding later cannot fail; it allocates nothing.
     const bodySizeBytes = validateContentHeader(payload);
     if (bodySizeBytes > this.connection.maxMessageSizeBytes) {
       this.pending = undefined;
       throw fail.preconditionFailed(`message size ${bodySizeBytes} is larger than configured max size ${this.connection.maxMessageSizeBytes}`);
     }
-    if (!needsDecoding(payload)) return this.storePublishContent(pending, payload, bodySizeBytes);
+    if (!needsDecoding(payload)) {
+      // Copied out of the socket's chunk (a view would pin the chunk), and kept for the next publish.
+      this.plainHeader = Buffer.from(payload);
+      this.plainHeaderBodySizeBytes = bodySizeBytes;
+      return this.storePublishContent(pending, this.plainHeader, bodySizeBytes);
+    }
     const properties = decodeContentHeader(payload).properties;
     const expirationProblem = properties.expiration === undefined ? undefined : expirationError(properties.expiration);
     if (expirationProblem !== undefined) {
@@ -245,6 +262,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         throw fail.preconditionFailed("fast reply consumer does not exist");
       }
       payload = encodeContentHeader(60, bodySizeBytes, { ...properties, replyTo: this.replyQueue.name });
+      reencoded = true;
     }
     const headers = properties.headers;
     if (headers !== undefined && (headers.has("CC") || headers.has("BCC"))) {
@@ -254,42 +272,41 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         const withoutBcc = new Map(headers);
         withoutBcc.delete("BCC");
         payload = encodeContentHeader(60, bodySizeBytes, { ...properties, headers: withoutBcc });
+        reencoded = true;
       }
     }
-    this.storePublishContent(pending, payload, bodySizeBytes);
+    // A header that was not re-encoded is still a view of the socket's chunk: copy it out.
+    this.storePublishContent(pending, reencoded ? payload : Buffer.from(payload), bodySizeBytes);
   }
 
   /**
-   * Copies the header out of the socket's chunk (a view would pin the chunk) and makes room for
-   * the body. A publisher usually sends one header over and over (same properties, same body
-   * size): while it repeats, messages share one copy of it, as they may, since stored headers
-   * are never written to. So a message costs one Buffer, its body.
+   * A publisher usually sends one header over and over (same properties, same body size): the
+   * last one that needed nothing decoded, as stored, and its body size. 0 bytes until the first
+   * (a header has at least 14).
    */
+  private plainHeader: Buffer = EMPTY_BODY;
+  private plainHeaderBodySizeBytes = 0;
+
+  /** The header (owned, never written to) goes with the message; the body is filled by onBody. */
   private storePublishContent(pending: PendingPublish, header: Buffer, bodySizeBytes: number): void {
-    const last = this.lastStoredHeader;
-    if (last.length === header.length && sameBytes(header, 0, last)) {
-      pending.header = last;
-    } else {
-      pending.header = this.lastStoredHeader = Buffer.from(header);
-    }
+    pending.header = header;
     pending.body = bodySizeBytes === 0 ? EMPTY_BODY : Buffer.allocUnsafe(bodySizeBytes);
     pending.bodySizeBytes = bodySizeBytes;
     if (bodySizeBytes === 0) this.completePublish(pending);
   }
 
-  /** The header of the last publish as stored with its message (shared while it repeats). */
-  private lastStoredHeader: Buffer = EMPTY_BODY;
-
-  onBody(payload: Buffer): void {
+  /** A content body frame: `data[start, end)`, valid only during the call. */
+  onBody(data: Buffer, start: number, end: number): void {
     const pending = this.pending;
     if (pending === undefined || pending.header === undefined) {
       throw fail.unexpectedFrame("expected method frame, got non method frame instead");
     }
-    if (pending.receivedBytes + payload.length > pending.bodySizeBytes) {
+    const length = end - start;
+    if (pending.receivedBytes + length > pending.bodySizeBytes) {
       throw fail.frameError(`content body longer than the ${pending.bodySizeBytes} bytes its header announced`);
     }
-    payload.copy(pending.body as Buffer, pending.receivedBytes);
-    pending.receivedBytes += payload.length;
+    copyRange(data, start, end, pending.body as Buffer, pending.receivedBytes);
+    pending.receivedBytes += length;
     if (pending.receivedBytes === pending.bodySizeBytes) this.completePublish(pending);
   }
 
@@ -590,36 +607,37 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
    * to the same exchange and routing key, their bytes are compared with the last ones and the
    * strings reused; anything else goes through the generated decoder, which validates it.
    */
-  onPublishFrame(payload: Buffer): void {
-    if (this.pending !== undefined) return this.onMethod(decodeMethod(payload));
-    // class, method (4), ticket (2), exchange shortstr, routing-key shortstr, bits (1)
-    const exchangeLength = payload.length > 6 ? payload[6] : 0;
+  onPublishFrame(data: Buffer, start: number, end: number): void {
+    if (this.pending !== undefined) return this.onMethod(decodeMethod(data.subarray(start, end)));
+    // class, method (4), ticket (2), exchange shortstr, routing-key shortstr, bits (1); offsets from `start`
+    const length = end - start;
+    const exchangeLength = length > 6 ? data[start + 6] : 0;
     const routingKeyAt = 7 + exchangeLength;
-    const routingKeyLength = routingKeyAt < payload.length ? payload[routingKeyAt] : -1;
+    const routingKeyLength = routingKeyAt < length ? data[start + routingKeyAt] : -1;
     const bitsAt = routingKeyAt + 1 + routingKeyLength;
     const last = this.lastPublish;
     if (
-      routingKeyLength < 0 || bitsAt !== payload.length - 1 ||
-      last.exchangeBytes.length !== exchangeLength || !sameBytes(payload, 7, last.exchangeBytes) ||
-      last.routingKeyBytes.length !== routingKeyLength || !sameBytes(payload, routingKeyAt + 1, last.routingKeyBytes)
+      routingKeyLength < 0 || bitsAt !== length - 1 ||
+      last.exchangeBytes.length !== exchangeLength || !sameBytes(data, start + 7, last.exchangeBytes) ||
+      last.routingKeyBytes.length !== routingKeyLength || !sameBytes(data, start + routingKeyAt + 1, last.routingKeyBytes)
     ) {
-      const method = decodeMethod(payload) as BasicPublish;
+      const method = decodeMethod(data.subarray(start, end)) as BasicPublish;
       this.lastPublish = {
-        exchange: method.exchange, exchangeBytes: Buffer.from(payload.subarray(7, routingKeyAt)),
-        routingKey: method.routingKey, routingKeyBytes: Buffer.from(payload.subarray(routingKeyAt + 1, bitsAt)),
+        exchange: method.exchange, exchangeBytes: Buffer.from(data.subarray(start + 7, start + routingKeyAt)),
+        routingKey: method.routingKey, routingKeyBytes: Buffer.from(data.subarray(start + routingKeyAt + 1, start + bitsAt)),
       };
       return this.startPublish(method.exchange, method.routingKey, method.mandatory, method.immediate);
     }
-    const bits = payload[bitsAt];
+    const bits = data[start + bitsAt];
     this.startPublish(last.exchange, last.routingKey, (bits & 1) !== 0, (bits & 2) !== 0);
   }
 
-  /** basic.ack read straight from its 13-byte payload: a client may ack every message. */
-  onAckFrame(payload: Buffer): void {
-    if (this.pending !== undefined) return this.onMethod(decodeMethod(payload));
+  /** basic.ack read straight from its 13-byte payload `data[start, end)`: a client may ack every message. */
+  onAckFrame(data: Buffer, start: number, end: number): void {
+    if (this.pending !== undefined) return this.onMethod(decodeMethod(data.subarray(start, end)));
     // delivery-tag as ByteReader.longlong reads it, then the bits octet (multiple = bit 0).
-    const tag = payload.readUInt32BE(4) * 0x1_0000_0000 + payload.readUInt32BE(8);
-    this.settle(tag, (payload[12] & 1) !== 0, "ack", false);
+    const tag = data.readUInt32BE(start + 4) * 0x1_0000_0000 + data.readUInt32BE(start + 8);
+    this.settle(tag, (data[start + 12] & 1) !== 0, "ack", false);
   }
 
   /** The last publish's exchange and routing key; 256 bytes (longer than any shortstr) until the first one. */
@@ -845,6 +863,18 @@ function expirationError(expiration: string): string | undefined {
 function sameBytes(payload: Buffer, offset: number, expected: Buffer): boolean {
   for (let index = 0; index < expected.length; index++) if (payload[offset + index] !== expected[index]) return false;
   return true;
+}
+
+/** Ranges this short are copied by a loop: Buffer#copy makes a view for a range that starts past 0. */
+const SHORT_COPY_BYTES_MAX = 64;
+
+/** Copies `source[start, end)` into `target` at `offset`. */
+function copyRange(source: Buffer, start: number, end: number, target: Buffer, offset: number): void {
+  if (end - start <= SHORT_COPY_BYTES_MAX) {
+    for (let index = start; index < end; index++) target[offset + index - start] = source[index];
+  } else {
+    source.copy(target, offset, start, end);
+  }
 }
 
 /** The body of every empty message: a Buffer of length 0 cannot be written to. */

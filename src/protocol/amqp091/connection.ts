@@ -180,8 +180,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     });
   }
 
-  onFrame(type: number, channelNumber: number, payload: Buffer): void {
-    if (this.state === "closing") return this.onFrameWhileClosing(type, channelNumber, payload);
+  onFrame(type: number, channelNumber: number, data: Buffer, start: number, end: number): void {
+    if (this.state === "closing") return this.onFrameWhileClosing(type, channelNumber, data.subarray(start, end));
     if (this.state === "closed") return;
     if (type === FRAME_HEARTBEAT) {
       // RabbitMQ 3.10.8 answers a heartbeat on another channel with 505 UNEXPECTED_FRAME.
@@ -190,32 +190,32 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     }
     if (channelNumber === 0) {
       if (type !== FRAME_METHOD) throw fail.unexpectedFrame(`content frame of type ${type} on channel 0`);
-      return this.onConnectionMethod(decodeMethod(payload));
+      return this.onConnectionMethod(decodeMethod(data.subarray(start, end)));
     }
     if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
     const channel = this.channels.get(channelNumber);
     if (type === FRAME_METHOD) {
       // The per-message methods skip the generic decoder, and no closure is made per frame.
-      if (channel !== undefined && !channel.closing && payload.length >= 4) {
-        const key = payload.readUInt32BE(0);
+      if (channel !== undefined && !channel.closing && end - start >= 4) {
+        const key = data.readUInt32BE(start);
         if (key === BASIC_PUBLISH_KEY) {
           try {
-            channel.onPublishFrame(payload);
+            channel.onPublishFrame(data, start, end);
           } catch (error) {
             this.channelFailed(channel, error, PUBLISH_FOR_ERRORS);
           }
           return;
         }
-        if (key === BASIC_ACK_KEY && payload.length === BASIC_ACK_PAYLOAD_BYTES) {
+        if (key === BASIC_ACK_KEY && end - start === BASIC_ACK_PAYLOAD_BYTES) {
           try {
-            channel.onAckFrame(payload);
+            channel.onAckFrame(data, start, end);
           } catch (error) {
             this.channelFailed(channel, error, ACK_FOR_ERRORS);
           }
           return;
         }
       }
-      const method = decodeMethod(payload);
+      const method = decodeMethod(data.subarray(start, end));
       try {
         return this.onChannelMethod(channelNumber, channel, method);
       } catch (error) {
@@ -226,8 +226,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");
     if (channel.closing) return;
     try {
-      if (type === FRAME_HEADER) channel.onHeader(payload);
-      else channel.onBody(payload);
+      if (type === FRAME_HEADER) channel.onHeader(data, start, end);
+      else channel.onBody(data, start, end);
     } catch (error) {
       this.channelFailed(channel, error, undefined);
     }

@@ -5,9 +5,10 @@
  *
  * A connection starts with the 8-byte protocol header, then frames:
  * type (octet), channel (short), size (long), payload, frame-end (0xCE) (§4.2.3).
- * A frame that lies entirely inside one chunk is handed to the sink as a view of
- * that chunk; only a frame that spans reads is copied, into one reusable buffer
- * that grows up to the negotiated frame size. The stream is never concatenated.
+ * A frame that lies entirely inside one chunk is handed to the sink as a range of
+ * that chunk (no view is made: a Buffer view costs an allocation per frame); only a
+ * frame that spans reads is copied, into one reusable buffer that grows up to the
+ * negotiated frame size. The stream is never concatenated.
  */
 import { fail } from "../../errors/registry.js";
 import { FRAME_OVERHEAD_BYTES } from "../../config/limits.js";
@@ -26,8 +27,11 @@ export interface FrameSink {
    * and waits is refused at once.
    */
   onProtocolHeader(header: Buffer): void;
-  /** `payload` is valid ONLY during the call: it may be a view of the chunk or of a reused buffer. */
-  onFrame(type: number, channel: number, payload: Buffer): void;
+  /**
+   * A frame whose payload is `data[start, end)`. The range is valid ONLY during the call:
+   * `data` may be the socket's chunk or a reused buffer.
+   */
+  onFrame(type: number, channel: number, data: Buffer, start: number, end: number): void;
 }
 
 const PROTOCOL_HEADER_BYTES = 8;
@@ -200,7 +204,7 @@ export class FrameParser {
       if (payloadEnd < chunk.length) {
         // The whole frame, frame-end included, is in this chunk: hand out a view.
         if (chunk[payloadEnd] !== FRAME_END) throw this.badFrameEnd(type, chunk[payloadEnd]);
-        this.deliver(chunk, payloadEnd + 1, type, channel, chunk.subarray(payloadStart, payloadEnd));
+        this.deliver(chunk, payloadEnd + 1, type, channel, chunk, payloadStart, payloadEnd);
         return payloadEnd + 1;
       }
       this.startPayload(type, channel, sizeBytes);
@@ -234,7 +238,7 @@ export class FrameParser {
       // Only the frame header was split: the payload and frame-end are whole in this chunk.
       const payloadEnd = offset + missingBytes;
       if (chunk[payloadEnd] !== FRAME_END) throw this.badFrameEnd(this.frameType, chunk[payloadEnd]);
-      this.deliver(chunk, payloadEnd + 1, this.frameType, this.frameChannel, chunk.subarray(offset, payloadEnd));
+      this.deliver(chunk, payloadEnd + 1, this.frameType, this.frameChannel, chunk, offset, payloadEnd);
       return payloadEnd + 1;
     }
     if (this.payloadFilledBytes === 0) this.reservePayloadBuffer(this.payloadSizeBytes);
@@ -247,8 +251,8 @@ export class FrameParser {
 
   private consumeFrameEnd(chunk: Buffer, offset: number): number {
     if (chunk[offset] !== FRAME_END) throw this.badFrameEnd(this.frameType, chunk[offset]);
-    const payload = this.payloadSizeBytes === 0 ? EMPTY_PAYLOAD : this.payloadBuffer.subarray(0, this.payloadSizeBytes);
-    this.deliver(chunk, offset + 1, this.frameType, this.frameChannel, payload);
+    const data = this.payloadSizeBytes === 0 ? EMPTY_PAYLOAD : this.payloadBuffer;
+    this.deliver(chunk, offset + 1, this.frameType, this.frameChannel, data, 0, this.payloadSizeBytes);
     return offset + 1;
   }
 
@@ -281,10 +285,10 @@ export class FrameParser {
   }
 
   /** The state moves on before the sink runs, so the parser is consistent whatever the sink does. */
-  private deliver(chunk: Buffer, next: number, type: number, channel: number, payload: Buffer): void {
+  private deliver(chunk: Buffer, next: number, type: number, channel: number, data: Buffer, start: number, end: number): void {
     this.state = STATE_FRAME_HEADER;
     try {
-      this.sink.onFrame(type, channel, payload);
+      this.sink.onFrame(type, channel, data, start, end);
     } catch (error) {
       throw new SinkError(error, chunk.subarray(next));
     }

@@ -16,7 +16,8 @@ class RecordingSink implements FrameSink {
   onProtocolHeader(header: Buffer): void {
     this.headers.push(header);
   }
-  onFrame(type: number, channel: number, payload: Buffer): void {
+  onFrame(type: number, channel: number, data: Buffer, start: number, end: number): void {
+    const payload = data.subarray(start, end);
     this.views.push(payload);
     this.frames.push({ type, channel, payload: Buffer.from(payload) });
   }
@@ -58,7 +59,8 @@ function parseDigest(chunks: Buffer[]): string {
   const parser = new FrameParser(
     {
       onProtocolHeader: (header) => hash.update(header),
-      onFrame: (type, channel, payload) => {
+      onFrame: (type, channel, data, start, end) => {
+        const payload = data.subarray(start, end);
         const prefix = Buffer.alloc(7);
         prefix[0] = type;
         prefix.writeUInt16BE(channel, 1);
@@ -223,7 +225,8 @@ test("an error thrown by the sink propagates, and parsing resumes where it stopp
   const parser = new FrameParser(
     {
       onProtocolHeader: () => {},
-      onFrame: (_type, _channel, payload) => {
+      onFrame: (_type, _channel, data, start, end) => {
+        const payload = data.subarray(start, end);
         calls += 1;
         seen.push(payload.length >= 4 ? payload.readUInt32BE(0) : -1);
         if (calls === 2) throw new BrokerError(Errors.COMMAND_INVALID, "from the sink");
@@ -257,8 +260,8 @@ test("pause() inside onFrame stops at that frame; the rest, and later pushes, wa
     const parser = new FrameParser(
       {
         onProtocolHeader: () => {},
-        onFrame: (type, channel, payload) => {
-          frames.push({ type, channel, payload: Buffer.from(payload) });
+        onFrame: (type, channel, data, start, end) => {
+          frames.push({ type, channel, payload: Buffer.from(data.subarray(start, end)) });
           if (pauseAfter.has(frames.length)) {
             parser.pause();
             pausedAt = frames.length;

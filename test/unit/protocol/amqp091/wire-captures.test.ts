@@ -17,7 +17,7 @@ function parseAll(chunks: Buffer[]): { headers: Buffer[]; frames: RecordedFrame[
   const parser = new FrameParser(
     {
       onProtocolHeader: (header) => headers.push(header),
-      onFrame: (type, channel, payload) => frames.push({ type, channel, payload: Buffer.from(payload) }),
+      onFrame: (type, channel, data, start, end) => frames.push({ type, channel, payload: Buffer.from(data.subarray(start, end)) }),
     },
     131_072,
   );
