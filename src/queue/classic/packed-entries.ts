@@ -14,7 +14,7 @@
  * columns most entries do not need are allocated on first use: expiry (only with a TTL),
  * location (only once an entry has a record in a store) and bodies (only while some entry of the
  * chunk is kept in memory). A new chunk is sized to the list's length (at least CHUNK_MIN), so a
- * short queue does not pay for a large chunk.
+ * short queue does not pay for a large chunk, and a list that empties lets its large chunks go.
  */
 import { Message } from "../../broker/message/message.js";
 import { assert } from "../../lib/assert.js";
@@ -139,9 +139,12 @@ export class PackedEntries {
     if (chunk.messages !== undefined) chunk.messages[index] = undefined;
     this.count--;
     if (this.count === 0) {
-      // Empty: the last chunk (this one) starts again from its beginning.
+      // Empty: this (the only) chunk starts again from its beginning, unless it is a long
+      // queue's large chunk: an idle queue keeps no more than CHUNK_MIN entries' worth.
       this.head = 0;
       this.tail = 0;
+      this.spare = undefined;
+      if (chunk.capacity > CHUNK_MIN) this.chunks.shift();
     } else if (++this.head === chunk.capacity) {
       this.chunks.shift();
       this.head = 0;
