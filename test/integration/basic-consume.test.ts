@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, Message } from "amqplib";
+import { ArgWriter, Method, methodArgs, rawClientForTest } from "../helpers/raw-amqp.js";
 import {
   Inbox, connect, connectionClosed, delay, expectAmqpError, openChannel, SUITE_TIMEOUT_MS, 
   uniqueName, withTimeout, type TestBroker, sharedBrokerAndConnection
@@ -153,6 +154,35 @@ describe("consume and cancel", { timeout: SUITE_TIMEOUT_MS }, () => {
     await a.waitForCount(3);
     await b.waitForCount(3);
     assert.deepEqual([...bodies(a.items), ...bodies(b.items)].sort(), ["1", "2", "3", "4", "5", "6"]);
+  });
+});
+
+// The connection reuses its output buffer when the socket took a whole write at once; a reader
+// that stops reading makes writes partial, and then the buffer must not be written again.
+describe("a consumer that stops reading", { timeout: SUITE_TIMEOUT_MS }, () => {
+  test("gets every delivery intact once it reads again", async (t) => {
+    const client = await rawClientForTest(t, broker, { handshake: {}, channels: [1] });
+    const { queue } = await client.declareQueue(1, uniqueName("q-slow-reader"), { autoDelete: true });
+    client.sendMethod(1, Method.basicConsume, new ArgWriter().short(0).shortstr(queue).shortstr("slow")
+      .bit(false).bit(true).bit(false).bit(false).table([]).toBuffer());
+    await client.expectMethod(Method.basicConsumeOk);
+    client.socket.pause(); // the kernel buffers fill up, then the broker's writes stop completing at once
+    const count = 20_000; // 20 MB: more than the kernel buffers between the two sockets hold
+    const body = (index: number): Buffer => Buffer.alloc(1_000, `${index}:`);
+    const ch = await channel();
+    for (let index = 0; index < count; index += 1) ch.sendToQueue(queue, body(index));
+    await ch.checkQueue(queue);
+    await delay(200);
+    client.socket.resume();
+    for (let index = 0; index < count; index += 1) {
+      const deliver = methodArgs(await client.expectMethod(Method.basicDeliver));
+      assert.equal(deliver.shortstr(), "slow");
+      assert.equal(deliver.longlong(), BigInt(index + 1));
+      const content = await client.readContent();
+      assert.ok(content.body.equals(body(index)), `delivery ${index + 1} is intact`);
+    }
+    await ch.close();
+    await client.close();
   });
 });
 

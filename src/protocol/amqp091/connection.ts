@@ -453,7 +453,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       output = undefined;
     }
     if (output === undefined) {
-      output = this.output = Buffer.allocUnsafe(Math.max(this.outputSizeBytes, bytes));
+      const spare = this.spareOutput;
+      this.spareOutput = undefined;
+      output = this.output = spare !== undefined && spare.length === this.outputSizeBytes && bytes <= spare.length ? spare : Buffer.allocUnsafe(Math.max(this.outputSizeBytes, bytes));
       this.outputLength = 0;
     }
     if (!this.flushScheduled) {
@@ -466,6 +468,13 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.reserved.offset = offset;
     return this.reserved;
   }
+
+  /**
+   * The last output buffer, if the socket took all of it at once: the kernel has copied the
+   * bytes, so the next turn writes into it again instead of allocating (one allocation per turn
+   * of up to OUTPUT_BUFFER_BYTES_MAX, and external memory that brings garbage collections on).
+   */
+  private spareOutput: Buffer | undefined;
 
   /** Reused answer of reserveOutput: its fields are read at once by the caller. */
   private readonly reserved: { buffer: Buffer; offset: number } = { buffer: Buffer.alloc(0), offset: 0 };
@@ -483,6 +492,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (this.socket.destroyed) return;
     this.lastSentMs = this.broker.nowMs;
     this.socket.write(used === output.length ? output : output.subarray(0, used));
+    // Nothing left queued in the socket: the write completed synchronously and no longer refers
+    // to the buffer (a partial write keeps it, and shows as writableLength > 0).
+    if (this.socket.writableLength === 0) this.spareOutput = output;
   }
 
   private sendMethod(channel: number, method: Method): void {
