@@ -1,6 +1,8 @@
 /**
  * Micro-benchmarks of the AMQP 0-9-1 codec's hot paths: parsing a publish
- * (method + content header + body frames) and writing a delivery.
+ * (method + content header + body frames) and writing a delivery; and the whole
+ * message path through two real connections on stand-in sockets (publish, route,
+ * enqueue, deliver, ack), per message.
  * Run: node --import tsx benchmarks/micro/codec.bench.ts [--quick] [name filter]
  *
  * Prints operations per second (median of five half-second rounds after a
@@ -11,10 +13,16 @@
  * in one run; absolute numbers on shared machines are not stable. Nothing is asserted.
  */
 import { spawnSync } from "node:child_process";
+import { EventEmitter } from "node:events";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { Broker } from "../../src/broker/broker.js";
+import { defaultConfig } from "../../src/config/config.js";
+import { createLogger } from "../../src/io/logger.js";
+import { AmqpConnection } from "../../src/protocol/amqp091/connection.js";
 import { BASIC_CLASS_ID, contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../src/broker/message/properties.generated.js";
 import { FrameParser, PROTOCOL_HEADER } from "../../src/protocol/amqp091/frame-parser.js";
-import { basicAckFrame, deliverFrames, methodFrame } from "../../src/protocol/amqp091/frame-writer.js";
+import { basicAckFrame, deliverFrames, deliverFramesSizeBytes, methodFrame, writeDeliver } from "../../src/protocol/amqp091/frame-writer.js";
 import { decodeMethod } from "../../src/protocol/amqp091/methods.generated.js";
 
 const CHILD_MARKER = "WARREN_CODEC_BENCH_CHILD";
@@ -149,3 +157,91 @@ const richHeader = encodeContentHeader(BASIC_CLASS_ID, 100, {
   timestamp: 1_700_000_000,
 });
 measure("decodeContentHeader (6 properties, 2 headers)", () => decodeContentHeader(richHeader));
+
+{
+  // writeDeliver, as a channel calls it: into the connection's output buffer, names pre-encoded.
+  const header = encodeContentHeader(BASIC_CLASS_ID, 100, {});
+  const body = Buffer.alloc(100, 0x61);
+  const [tag, exchange, routingKey] = ["amq.ctag-benchmark", "", "orders.eu.created"].map((text) => Buffer.from(text));
+  const size = deliverFramesSizeBytes(tag.length, exchange.length, routingKey.length, header.length, body.length, FRAME_SIZE_MAX);
+  const output = Buffer.allocUnsafe(size * 64);
+  let deliveryTag = 0;
+  measure("writeDeliver into an output buffer (100 B body)", () => {
+    deliveryTag += 1;
+    return writeDeliver(output, (deliveryTag % 64) * size, 1, tag, deliveryTag, false, exchange, routingKey, header, body, FRAME_SIZE_MAX);
+  });
+}
+
+/** Stands in for a client's socket: takes writes, counts their bytes. */
+class BenchSocket extends EventEmitter {
+  destroyed = false;
+  writableLength = 0;
+  remoteAddress = "127.0.0.1";
+  remotePort = 40_000;
+  written = 0;
+  setNoDelay(): void {}
+  pause(): void {}
+  resume(): void {}
+  end(): void {}
+  destroy(): void {
+    this.destroyed = true;
+  }
+  write(chunk: Buffer): boolean {
+    this.written += chunk.length;
+    return true;
+  }
+}
+
+/** A client's frames, encoded with the generated codec (it encodes client methods too). */
+const clientFrame = (channel: number, method: Parameters<typeof methodFrame>[1]): Buffer => methodFrame(channel, method);
+
+/** A connection on a BenchSocket, past the handshake, with channel 1 open. */
+function openConnection(broker: Broker): { connection: AmqpConnection; socket: BenchSocket; feed: (bytes: Buffer) => void } {
+  const socket = new BenchSocket();
+  const connection = new AmqpConnection(broker, socket as unknown as Socket);
+  const feed = (bytes: Buffer): void => {
+    socket.emit("data", bytes);
+    connection.flushOutput(); // the end of the turn, which a real event loop would reach on its own
+  };
+  feed(PROTOCOL_HEADER);
+  feed(clientFrame(0, { method: "connection.start-ok", clientProperties: new Map(), mechanism: "PLAIN", response: Buffer.from("\0guest\0guest"), locale: "en_US" }));
+  feed(clientFrame(0, { method: "connection.tune-ok", channelMax: 2_047, frameMax: FRAME_SIZE_MAX, heartbeat: 0 }));
+  feed(clientFrame(0, { method: "connection.open", virtualHost: "/" }));
+  feed(clientFrame(1, { method: "channel.open" }));
+  return { connection, socket, feed };
+}
+
+{
+  // S1's shape: 100 B transient messages through the default exchange to a consumer with
+  // prefetch 1000 that acks every 64th delivery with multiple=true; 64 publishes per socket read.
+  const config = { ...defaultConfig(), nodeName: "warren@bench", loopbackUsers: [] };
+  const broker = new Broker(config, createLogger({ level: "silent" }));
+  const consumer = openConnection(broker);
+  consumer.feed(clientFrame(1, { method: "queue.declare", queue: "bench", arguments: new Map() }));
+  consumer.feed(clientFrame(1, { method: "basic.qos", prefetchCount: 1_000 }));
+  consumer.feed(clientFrame(1, { method: "basic.consume", queue: "bench", consumerTag: "c", arguments: new Map() }));
+  const publisher = openConnection(broker);
+  const perRead = 64;
+  const header = encodeContentHeader(BASIC_CLASS_ID, 100, {});
+  const one = Buffer.concat([
+    clientFrame(1, { method: "basic.publish", exchange: "", routingKey: "bench" }),
+    Buffer.concat([Buffer.from([2, 0, 1, 0, 0, 0, header.length]), header, Buffer.from([0xce])]),
+    Buffer.concat([Buffer.from([3, 0, 1, 0, 0, 0, 100]), Buffer.alloc(100, 0x61), Buffer.from([0xce])]),
+  ]);
+  const chunk = Buffer.concat(Array.from({ length: perRead }, () => one));
+  let published = 0;
+  measure(`publish → route → enqueue → deliver → ack, ${perRead} per read (per message)`, () => {
+    if (published % perRead === 0) {
+      publisher.feed(chunk);
+      // Both sides flush at the end of the turn; the consumer acks what it got with one frame.
+      consumer.connection.flushOutput();
+      consumer.feed(basicAckFrame(1, published + perRead, true));
+    }
+    published += 1;
+  });
+  // A benchmark of a broken path would be worse than none: everything published was delivered and acked.
+  const queue = broker.vhosts.get("/")?.queues.get("bench");
+  if (published > 0 && (queue === undefined || queue.readyCount > perRead || queue.unackedCount > perRead)) {
+    throw new Error(`pipeline benchmark: ${queue?.readyCount} ready and ${queue?.unackedCount} unacked after ${published} publishes`);
+  }
+}

@@ -866,7 +866,7 @@ function sameBytes(payload: Buffer, offset: number, expected: Buffer): boolean {
 }
 
 /** Ranges this short are copied by a loop: Buffer#copy makes a view for a range that starts past 0. */
-const SHORT_COPY_BYTES_MAX = 64;
+const SHORT_COPY_BYTES_MAX = 32;
 
 /** Copies `source[start, end)` into `target` at `offset`. */
 function copyRange(source: Buffer, start: number, end: number, target: Buffer, offset: number): void {
