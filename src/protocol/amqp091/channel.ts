@@ -496,7 +496,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
-    this.count(queue, consumer.noAck ? "deliver_no_ack" : "deliver", 1, entry.redelivered);
+    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     if (!consumer.noAck) {
       consumer.unackedCount++;
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
@@ -753,6 +753,26 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     node.redeliver += amount;
     vhost.redeliver += amount;
     if (queue !== undefined) queue.stats.totals.redeliver += amount;
+  }
+
+  /** count() for one basic.deliver, with every counter named: this runs once per message. */
+  private countDelivery(queue: QueueHandle, noAck: boolean, redelivered: boolean): void {
+    const node = this.connection.broker.stats.totals;
+    const vhost = this.vhost.stats.totals;
+    const own = queue.stats.totals;
+    if (noAck) {
+      node.deliver_no_ack++;
+      vhost.deliver_no_ack++;
+      own.deliver_no_ack++;
+    } else {
+      node.deliver++;
+      vhost.deliver++;
+      own.deliver++;
+    }
+    if (!redelivered) return;
+    node.redeliver++;
+    vhost.redeliver++;
+    own.redeliver++;
   }
 
   /** consumer_timeout (RabbitMQ 3.8.15+): the oldest unacked delivery waited too long. */

@@ -197,7 +197,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (type === FRAME_METHOD) {
       // The per-message methods skip the generic decoder, and no closure is made per frame.
       if (channel !== undefined && !channel.closing && end - start >= 4) {
-        const key = data.readUInt32BE(start);
+        const key = (data[start] << 24) | (data[start + 1] << 16) | (data[start + 2] << 8) | data[start + 3]; // class, method
         if (key === BASIC_PUBLISH_KEY) {
           try {
             channel.onPublishFrame(data, start, end);

@@ -196,8 +196,9 @@ export class FrameParser {
   private consumeFrameHeader(chunk: Buffer, offset: number): number {
     if (this.frameHeaderFilledBytes === 0 && chunk.length - offset >= FRAME_HEADER_BYTES) {
       const type = chunk[offset];
-      const channel = chunk.readUInt16BE(offset + 1);
-      const sizeBytes = chunk.readUInt32BE(offset + 3);
+      // Byte reads: the 7 bytes are there, and readUInt*BE would check that again per frame.
+      const channel = (chunk[offset + 1] << 8) | chunk[offset + 2];
+      const sizeBytes = chunk[offset + 3] * 0x100_0000 + ((chunk[offset + 4] << 16) | (chunk[offset + 5] << 8) | chunk[offset + 6]);
       this.checkFrameHeader(type, sizeBytes);
       const payloadStart = offset + FRAME_HEADER_BYTES;
       const payloadEnd = payloadStart + sizeBytes;

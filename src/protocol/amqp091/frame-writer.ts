@@ -189,10 +189,18 @@ function writeBodyFrames(buffer: Buffer, offset: number, channel: number, body: 
   return position;
 }
 
+/**
+ * Byte stores rather than writeUInt16BE/writeUInt32BE, which check their arguments on every call:
+ * the channel (≤ channel_max) and the size (≤ frame_max) are in range by construction.
+ */
 function writeFrameHeader(buffer: Buffer, offset: number, type: number, channel: number, payloadBytes: number): void {
   buffer[offset] = type;
-  buffer.writeUInt16BE(channel, offset + 1);
-  buffer.writeUInt32BE(payloadBytes, offset + 3);
+  buffer[offset + 1] = channel >>> 8;
+  buffer[offset + 2] = channel & 0xff;
+  buffer[offset + 3] = payloadBytes >>> 24;
+  buffer[offset + 4] = (payloadBytes >>> 16) & 0xff;
+  buffer[offset + 5] = (payloadBytes >>> 8) & 0xff;
+  buffer[offset + 6] = payloadBytes & 0xff;
 }
 
 /** Writes a whole frame around `payload`; returns the end offset. */
@@ -248,11 +256,26 @@ export function writeDeliver(
   const methodPayloadBytes = 4 + 1 + consumerTag.length + 8 + 1 + 1 + exchange.length + 1 + routingKey.length;
   writeFrameHeader(target, offset, FRAME_METHOD, channel, methodPayloadBytes);
   let position = offset + FRAME_HEADER_BYTES;
-  target.writeUInt32BE(0x003c_003c, position);
+  // class 60, method 60
+  target[position] = 0;
+  target[position + 1] = 60;
+  target[position + 2] = 0;
+  target[position + 3] = 60;
   position += 4;
   target[position++] = consumerTag.length;
   position += copyBytes(consumerTag, target, position);
-  position = writeUint64Number(target, deliveryTag, position);
+  // delivery-tag: the channel's counter, a safe integer; as two 32-bit halves.
+  const high = Math.floor(deliveryTag / 0x1_0000_0000);
+  const low = deliveryTag >>> 0;
+  target[position] = high >>> 24;
+  target[position + 1] = (high >>> 16) & 0xff;
+  target[position + 2] = (high >>> 8) & 0xff;
+  target[position + 3] = high & 0xff;
+  target[position + 4] = low >>> 24;
+  target[position + 5] = (low >>> 16) & 0xff;
+  target[position + 6] = (low >>> 8) & 0xff;
+  target[position + 7] = low & 0xff;
+  position += 8;
   target[position++] = redelivered ? 1 : 0;
   target[position++] = exchange.length;
   position += copyBytes(exchange, target, position);
