@@ -27,5 +27,13 @@ if (!skipTypecheck) {
 const files = folders.flatMap((f) => collect(f, []));
 if (files.length === 0) { console.error(`no test files under ${folders.join(", ")}`); process.exit(1); }
 const concurrency = process.env.WARREN_TEST_CONCURRENCY ?? "2";
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, ...files], { stdio: "inherit" });
+// A test that hangs fails after 10 minutes (the crash tests set their own, longer limits), and
+// the whole run is stopped after 40, so a hang shows as a failure, not as CI's time running out.
+const RUN_TIMEOUT_MS = 40 * 60 * 1000;
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-timeout=600000", ...files], {
+  stdio: "inherit",
+  timeout: RUN_TIMEOUT_MS,
+  killSignal: "SIGTERM",
+});
+if (run.error?.code === "ETIMEDOUT") console.error(`the test run did not finish within ${RUN_TIMEOUT_MS / 60000} minutes and was stopped (a test file kept running: open handles?)`);
 process.exit(run.status ?? 1);

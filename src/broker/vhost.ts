@@ -29,6 +29,8 @@ export interface QueueSink {
 /** Gives new durable queues their message store (set when the node has a data directory). */
 export interface QueueStorage {
   create(vhost: string, queue: string): QueueBacking;
+  /** Writes this turn's pending store writes to the OS now (before a connection sends its replies). */
+  flushPendingWrites(): void;
 }
 
 /** Direct reply-to (RabbitMQ's amq.rabbitmq.reply-to): replies route to the requesting channel's pseudo-queue. */

@@ -17,7 +17,7 @@ import type { QueueStorage } from "../broker/vhost.js";
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import { QueueBacking } from "../queue/classic/queue-backing.js";
 import { Committer } from "../store/committer.js";
-import { MessageStore } from "../store/message-store.js";
+import { flushPendingWrites, MessageStore } from "../store/message-store.js";
 import { MetadataStore } from "../metadata/metadata-store.js";
 import type { Logger } from "../io/logger.js";
 
@@ -57,8 +57,12 @@ export class NodePersistence implements QueueStorage {
     return persistence;
   }
 
+  flushPendingWrites(): void {
+    flushPendingWrites();
+  }
+
   create(vhost: string, queue: string): QueueBacking {
-    const store = MessageStore.create(this.storeOptions(vhost, queue, (sequence) => backing.onDurable(sequence)));
+    const store = MessageStore.create(this.storeOptions(vhost, queue, (sequence) => backing.onDurable(sequence), () => backing.onFailure()));
     const backing = new QueueBacking(store);
     this.stores.add(store);
     return backing;
@@ -105,7 +109,7 @@ export class NodePersistence implements QueueStorage {
         directories.delete(queueDirectoryName(vhost.name, queue.name));
         let backing: QueueBacking | undefined;
         const { store, livePositions } = await MessageStore.open({
-          ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence)),
+          ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence), () => backing?.onFailure()),
           onLiveRecord: (position, payload) => queue.restoreRecord(position, payload, markRedelivered),
         });
         backing = new QueueBacking(store);
@@ -120,14 +124,18 @@ export class NodePersistence implements QueueStorage {
     return { queues, messages };
   }
 
-  private storeOptions(vhost: string, queue: string, onDurable: (sequence: number) => void) {
+  private storeOptions(vhost: string, queue: string, onDurable: (sequence: number) => void, onFailed: () => void) {
     return {
       directory: join(this.options.dataDir, "queues", queueDirectoryName(vhost, queue)),
       committer: this.committer,
       segmentSizeBytes: this.options.segmentSizeBytes,
       log: (message: string) => this.logger.warn(`queue '${queue}' in vhost '${vhost}': ${message}`),
       onDurable,
-      onFailure: (error: Error) => this.logger.error(`queue '${queue}' in vhost '${vhost}': its store failed and refuses writes: ${error.message}`),
+      onFailure: (error: Error) => {
+        this.logger.error(`queue '${queue}' in vhost '${vhost}': its store failed and refuses writes: ${error.message}`);
+        // Publishers waiting for what the store will never make durable are answered (nack), not left waiting.
+        onFailed();
+      },
     };
   }
 }

@@ -69,6 +69,20 @@ export interface AppendResult {
   readonly sequence: number;
 }
 
+/** Stores whose appends or acks of this turn are not written yet. */
+const storesAwaitingFlush = new Set<MessageStore>();
+
+/**
+ * Writes every store's pending appends and acks now. A connection calls it before it sends
+ * replies: whatever the broker says after an ack or a publish was handled then follows that
+ * ack's write to the OS (a reply must not overtake it: a client that saw the reply to a later
+ * method and then saw the broker killed would find its ack forgotten).
+ */
+export function flushPendingWrites(): void {
+  if (storesAwaitingFlush.size === 0) return;
+  for (const store of storesAwaitingFlush) store.flushAtEndOfTurn();
+}
+
 export class MessageStore implements CommitParticipant {
   private readonly segments = new Map<number, Segment>(); // insertion order is id order
   private current!: { segment: Segment; file: SyncedFile };
@@ -442,13 +456,18 @@ export class MessageStore implements CommitParticipant {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    storesAwaitingFlush.add(this);
     // A microtask runs when the current turn's work is done (after the socket read that made
-    // these appends), before any timer, I/O callback or commit round.
+    // these appends), before any timer, I/O callback or commit round. A protocol connection
+    // calls flushPendingWrites() before it writes its replies, which may come sooner.
     queueMicrotask(this.flushAtEndOfTurn);
   }
 
-  private readonly flushAtEndOfTurn = (): void => {
+  /** @internal flushPendingWrites() and the end-of-turn microtask. */
+  readonly flushAtEndOfTurn = (): void => {
+    if (!this.flushScheduled) return;
     this.flushScheduled = false;
+    storesAwaitingFlush.delete(this);
     if (this.state !== "closed") this.flush();
   };
 

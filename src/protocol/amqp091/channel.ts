@@ -53,6 +53,8 @@ export interface ChannelConnection {
   holdForFlow(queue: QueueHandle): void;
   /** Runs `task` once after the current batch of input is handled (coalesces confirms). */
   afterBatch(task: () => void): void;
+  /** connection.close with a hard error (e.g. 541 when a store failed under a transaction). */
+  closeWithError(error: BrokerError): void;
 }
 
 interface PendingPublish {
@@ -732,6 +734,13 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.scheduleConfirmFlush();
   }
 
+  /** A queue's store failed before the publish with this sequence number reached the disk: it is nacked. */
+  messageLost(sequence: number): void {
+    if (this.confirms === undefined || this.closing) return;
+    this.confirms.refuse(sequence);
+    this.scheduleConfirmFlush();
+  }
+
   /** Confirms go out once per batch of input (or of fsync reports), coalesced with multiple. */
   private scheduleConfirmFlush(): void {
     if (this.confirmFlushScheduled || !this.confirms?.hasReady) return;
@@ -799,8 +808,12 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.txMandatory = [];
     this.txAcks = [];
     // commit-ok only once the transaction's persistent messages are on disk.
-    const commit = new PendingCommit(() => {
-      if (!this.closing) this.send({ method: "tx.commit-ok" });
+    const commit = new PendingCommit((lost) => {
+      if (this.closing) return;
+      // A transaction whose messages did not all reach the disk did not commit.
+      // 541 is a hard error: the connection closes, as it did when an append failed at once.
+      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
+      else this.send({ method: "tx.commit-ok" });
     });
     for (let index = 0; index < publishes.length; index++) commit.waiting += this.route(publishes[index], mandatory[index], commit, 0).waiting;
     for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));
@@ -906,20 +919,26 @@ const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
 class PendingCommit implements DurabilityWaiter {
   waiting = 0;
   private started = false;
-  private readonly done: () => void;
+  private lost = false;
+  private readonly done: (lost: boolean) => void;
 
-  constructor(done: () => void) {
+  constructor(done: (lost: boolean) => void) {
     this.done = done;
   }
 
   start(): void {
     this.started = true;
-    if (this.waiting === 0) this.done();
+    if (this.waiting === 0) this.done(this.lost);
   }
 
   messageDurable(): void {
     this.waiting--;
-    if (this.started && this.waiting === 0) this.done();
+    if (this.started && this.waiting === 0) this.done(this.lost);
+  }
+
+  messageLost(): void {
+    this.lost = true;
+    this.messageDurable();
   }
 }
 

@@ -490,6 +490,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     if (used * 4 >= output.length * 3) this.outputSizeBytes = Math.min(this.outputSizeBytes * 2, OUTPUT_BUFFER_BYTES_MAX);
     else if (used * 4 < output.length) this.outputSizeBytes = Math.max(this.outputSizeBytes / 2, OUTPUT_BUFFER_BYTES_MIN);
     if (this.socket.destroyed) return;
+    // The acks and publishes handled before these replies reach the OS first (see flushPendingWrites).
+    this.vhost?.storage?.flushPendingWrites();
     this.lastSentMs = this.broker.nowMs;
     this.socket.write(used === output.length ? output : output.subarray(0, used));
     // Nothing left queued in the socket: the write completed synchronously and no longer refers

@@ -243,6 +243,12 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     if (session.expiryIntervalSeconds === 0) this.context.endSession(session);
   }
 
+  /** A broker-side failure (a queue's store failed): DISCONNECT `reasonCode` in MQTT 5, then close. */
+  abort(reasonCode: number, reason: string): void {
+    this.broker.logger.warn(`MQTT connection ${this.id} closed: ${reason}`);
+    this.fail(new MqttProtocolError(reasonCode, reason));
+  }
+
   takeOver(): void {
     if (this.protocolLevel === 5) this.send(encodeDisconnect(ReasonCode.SESSION_TAKEN_OVER));
     this.uncork();

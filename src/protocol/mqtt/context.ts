@@ -34,18 +34,43 @@ interface PendingWill {
 
 const contexts = new WeakMap<Broker, Promise<MqttContext>>();
 
-/** Settles once every durable queue it waits for has reported the message on disk. */
+/**
+ * Settles once every durable queue it waits for has reported the message on disk; rejects with
+ * MessageLostError if a queue's store failed first (the message must not be acknowledged).
+ */
 class DurabilityBarrier implements DurabilityWaiter {
   waiting = 0;
   private resolve: (() => void) | undefined;
+  private reject: ((error: Error) => void) | undefined;
+  private lost = false;
 
   promise(): Promise<void> | undefined {
     if (this.waiting === 0) return undefined;
-    return new Promise((resolve) => (this.resolve = resolve));
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 
   messageDurable(): void {
-    if (--this.waiting === 0) this.resolve?.();
+    if (--this.waiting === 0) this.settle();
+  }
+
+  messageLost(): void {
+    this.lost = true;
+    if (--this.waiting === 0) this.settle();
+  }
+
+  private settle(): void {
+    if (this.lost) this.reject?.(new MessageLostError());
+    else this.resolve?.();
+  }
+}
+
+/** A queue's store failed before the message reached the disk. */
+export class MessageLostError extends Error {
+  constructor() {
+    super("a queue's message store failed before the message reached the disk");
   }
 }
 

@@ -17,7 +17,7 @@ import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import { MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
 import { Deque } from "../../lib/deque.js";
-import type { MqttContext } from "./context.js";
+import { MessageLostError, type MqttContext } from "./context.js";
 import type { Session } from "./session.js";
 import { MqttMessage } from "./message-mapping.js";
 import { PacketType, decodePublish, type ProtocolLevel } from "./packets.js";
@@ -33,6 +33,8 @@ export interface PublishingConnection {
   readonly user: User;
   readonly vhost: Vhost;
   send(packet: Buffer): void;
+  /** Closes the connection for a broker-side failure (MQTT 5: DISCONNECT with `reasonCode`). */
+  abort(reasonCode: number, reason: string): void;
 }
 
 /** Payloads below this are copied out of the socket chunk: a copy costs less than keeping a 64 KiB chunk alive. */
@@ -174,12 +176,18 @@ export class InboundPublisher {
     const pending: PendingAck = { packet, ready: durable === undefined };
     this.pendingAcks.push(pending);
     if (durable !== undefined) {
-      // A failed write is logged by the store; the message was routed, so the ack still goes.
       const release = (): void => {
         pending.ready = true;
         this.flushAcks();
       };
-      durable.then(release, release);
+      // A queue's store failed before the message was on disk: no acknowledgement (neither
+      // version has a negative PUBACK that makes the client retry); the connection is closed
+      // so that the client sends the message again on its next one. A failed retained-file
+      // write is only logged by its store: the message was routed, so the ack still goes.
+      durable.then(release, (error: unknown) => {
+        if (error instanceof MessageLostError) this.connection.abort(ReasonCode.UNSPECIFIED_ERROR, error.message);
+        else release();
+      });
     }
   }
 

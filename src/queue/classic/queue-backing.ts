@@ -12,9 +12,14 @@ import { Message } from "../../broker/message/message.js";
 import type { MessageStore } from "../../store/message-store.js";
 import type { SegmentPosition } from "../../store/position.js";
 
-/** Told when a message it published is durable (publisher confirms, transactions). */
+/** Told when a message it published is durable (publisher confirms, transactions), or never will be. */
 export interface DurabilityWaiter {
   messageDurable(token: number): void;
+  /**
+   * The queue's store failed (a write or fsync error, e.g. ENOSPC) before the message reached
+   * the disk: it is not safe and must not be confirmed (AMQP: basic.nack; MQTT: no PUBACK).
+   */
+  messageLost(token: number): void;
 }
 
 interface Waiting {
@@ -50,6 +55,22 @@ export class QueueBacking {
       this.waiting.shift();
       next.waiter.messageDurable(next.token);
     }
+  }
+
+  /**
+   * The store failed: every waiter from its `failedSequence` on is told its message is lost.
+   * Those before it are still reported durable by `onDurable` (the store syncs what it wrote
+   * before the failure), so they keep waiting.
+   */
+  onFailure(): void {
+    const failedSequence = this.store.failedSequence;
+    if (failedSequence === undefined) return;
+    const kept: Waiting[] = [];
+    for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
+      if (next.sequence >= failedSequence) next.waiter.messageLost(next.token);
+      else kept.push(next);
+    }
+    for (const waiting of kept) this.waiting.push(waiting);
   }
 
   ack(position: SegmentPosition): void {

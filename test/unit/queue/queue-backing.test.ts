@@ -1,7 +1,8 @@
 /**
  * Records of a queue's store decode back to the message that was appended, whatever mix of
  * exchanges and routing keys (RecordNames reuses the last strings only when the bytes match),
- * and a damaged record is refused, never turned into a message.
+ * and a damaged record is refused, never turned into a message; a store failure reaches the
+ * publishers waiting on it as "lost", never as "durable".
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +10,8 @@ import { Message } from "../../../src/broker/message/message.js";
 import { encodeContentHeader } from "../../../src/broker/message/properties.generated.js";
 import { decodeMessage, peekRecord, QueueBacking } from "../../../src/queue/classic/queue-backing.js";
 import { seedFromEnvironment, seededRandom } from "../../helpers/random.js";
-import { openStore, tempDirectory } from "../store/helpers.js";
+import { Committer } from "../../../src/store/committer.js";
+import { FaultyFileSystem, openStore, tempDirectory } from "../store/helpers.js";
 
 const seed = seedFromEnvironment("QUEUE_BACKING_SEED");
 
@@ -52,4 +54,39 @@ test("a record cut short anywhere is refused", async () => {
     assert.throws(() => decodeMessage(Buffer.from(payload.subarray(0, length))), /truncated/, `length ${length}`);
   }
   await store.deleteAll(); // a scratch store (sync: false) is discarded, never closed
+});
+
+test("a store that fails under a batch tells that batch's waiters their messages are lost, and never durable", { timeout: 20_000 }, async () => {
+  const fileSystem = new FaultyFileSystem();
+  let backing: QueueBacking | undefined;
+  const { store } = await openStore(tempDirectory(), {
+    committer: new Committer({ fileSystem }),
+    onDurable: (sequence) => backing?.onDurable(sequence),
+    onFailure: () => backing?.onFailure(),
+    log: () => undefined,
+  });
+  backing = new QueueBacking(store);
+  const outcomes: string[] = [];
+  let settle: (() => void) | undefined;
+  const waiter = {
+    messageDurable: (token: number) => { outcomes.push(`durable ${token}`); settle?.(); },
+    messageLost: (token: number) => { outcomes.push(`lost ${token}`); settle?.(); },
+  };
+  const until = (count: number) => new Promise<void>((resolve) => {
+    settle = () => { if (outcomes.length >= count) resolve(); };
+    settle();
+  });
+  const message = (n: number) => {
+    const body = Buffer.from(`message ${n}`);
+    return new Message("", "q", encodeContentHeader(60, body.length, {}), body);
+  };
+  backing.waitFor(backing.append(message(1), Infinity).sequence, waiter, 1);
+  await until(1);
+  // The disk fills up under the next turn's write: neither of its two messages may be confirmed.
+  fileSystem.writeFailure = { code: "ENOSPC", bytesBeforeFailure: 0 };
+  backing.waitFor(backing.append(message(2), Infinity).sequence, waiter, 2);
+  backing.waitFor(backing.append(message(3), Infinity).sequence, waiter, 3);
+  await until(3);
+  assert.deepEqual(outcomes, ["durable 1", "lost 2", "lost 3"]);
+  await store.deleteAll();
 });
