@@ -98,8 +98,17 @@ for (const scenario of scenarios) {
   results.set(scenario.id, byTarget);
   try {
     for (let round = 1; round <= rounds && !interrupted; round++) {
-      for (const target of targets) {
+      for (let index = 0; index < targets.length; index++) {
         if (interrupted) break;
+        if (scenario.freshBrokerEachRound && round > 1) {
+          // Memory per item is RSS growth: a broker that already grew (and freed) in an earlier
+          // round has room to spare and would show almost none. Each round gets a new one.
+          await targets[index].stop();
+          running.delete(targets[index]);
+          targets[index] = await startTarget(targets[index].name);
+          running.add(targets[index]);
+        }
+        const target = targets[index];
         const figures: Figures = await measure(scenario, target, flags.quick).catch((error: Error) => {
           failures.push(`${scenario.id} ${target.name} round ${round}: ${error.message}`);
           return {};

@@ -1,7 +1,8 @@
 /**
  * Scenarios about what a broker holds rather than how fast it moves messages: idle connections
  * (S6) and many queues (S8). Memory per item is the growth of the broker's resident set (VmRSS)
- * across the step, after a pause for it to settle, divided by the number of items.
+ * across a step, after a pause for it to settle, divided by the number of items; compare.ts
+ * starts a fresh broker for every round of these two.
  */
 import { AmqpConnection } from "./perf/client/connection.js";
 import { ConfirmTracker, PublishTemplate } from "./perf/client/publisher.js";
@@ -15,24 +16,35 @@ const CONNECT_CONCURRENCY = 50;
 /** Time for the broker's allocator and garbage collector to settle before RSS is read. */
 const SETTLE_MS = 2_000;
 
+/**
+ * S6: `count` idle connections with a channel each. Memory per connection is the slope of RSS
+ * between the first half and all of them (both read after a pause), so one-time costs that the
+ * first connections bring (heap growth, compiled code, allocator arenas) are not charged to each.
+ */
 export async function idleConnections(target: Target, count: number): Promise<Figures> {
-  await delay(SETTLE_MS);
-  const rssBeforeBytes = readMemory(target.pid).rssBytes;
   const connections: AmqpConnection[] = [];
-  const startedMs = performance.now();
-  try {
-    for (let opened = 0; opened < count; opened += CONNECT_CONCURRENCY) {
-      const wave = Math.min(CONNECT_CONCURRENCY, count - opened);
+  const half = Math.floor(count / 2);
+  let openSeconds = 0;
+  const open = async (from: number, to: number): Promise<void> => {
+    const startedMs = performance.now();
+    for (let opened = from; opened < to; opened += CONNECT_CONCURRENCY) {
+      const wave = Math.min(CONNECT_CONCURRENCY, to - opened);
       await Promise.all(Array.from({ length: wave }, async (_, i) => {
         const connection = await AmqpConnection.connect({ uri: target.url, connectionName: `warren-bench idle ${opened + i}` });
         connections.push(connection);
         await connection.openChannel();
       }));
     }
-    const seconds = (performance.now() - startedMs) / 1000;
+    openSeconds += (performance.now() - startedMs) / 1000;
+  };
+  try {
+    await open(0, half);
     await delay(SETTLE_MS);
-    const rssAfterBytes = readMemory(target.pid).rssBytes;
-    return { kbPerConnection: (rssAfterBytes - rssBeforeBytes) / 1024 / count, connectionsPerSecond: count / seconds, messages: 0 };
+    const rssHalfBytes = readMemory(target.pid).rssBytes;
+    await open(half, count);
+    await delay(SETTLE_MS);
+    const rssAllBytes = readMemory(target.pid).rssBytes;
+    return { kbPerConnection: (rssAllBytes - rssHalfBytes) / 1024 / (count - half), connectionsPerSecond: count / openSeconds, messages: 0 };
   } finally {
     for (let closed = 0; closed < connections.length; closed += CONNECT_CONCURRENCY) {
       await Promise.all(connections.slice(closed, closed + CONNECT_CONCURRENCY).map((c) => c.close()));
