@@ -5,7 +5,7 @@
  * routed a second time; the release is on disk before PUBCOMP, so the id can then carry a new
  * message. Raw packets, because the test must choose packet ids and DUP itself.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -124,6 +124,36 @@ async function startNode(dataDir: string, port: number, mqttPort: number): Promi
   }
 }
 
+/**
+ * A node on a fresh data directory, with the durable queue qos2-sink bound to amq.topic by
+ * `bindingKey`. `restart()` starts a node on the same directory and ports (after the test killed
+ * the previous one); whatever node runs last is killed and the directory removed after the test.
+ */
+async function nodeWithSink(t: TestContext, bindingKey: string): Promise<{ dataDir: string; mqttPort: number; node: NodeProcess; restart(): Promise<NodeProcess> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
+  const port = await freePort();
+  const mqttPort = await freePort();
+  const state = {
+    dataDir,
+    mqttPort,
+    node: await startNode(dataDir, port, mqttPort),
+    async restart(): Promise<NodeProcess> {
+      state.node = await startNode(dataDir, port, mqttPort);
+      return state.node;
+    },
+  };
+  t.after(async () => {
+    await state.node.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  const setup = await amqp.connect(state.node.url);
+  const channel = await setup.createChannel();
+  await channel.assertQueue("qos2-sink", { durable: true });
+  await channel.bindQueue("qos2-sink", "amq.topic", bindingKey);
+  await setup.close();
+  return state;
+}
+
 async function drainQueue(url: string, queue: string): Promise<string[]> {
   const connection = await amqp.connect(url);
   try {
@@ -146,27 +176,16 @@ const cases = [
 
 for (const { signal, level } of cases) {
   test(`MQTT ${level}: a QoS 2 PUBLISH re-sent after ${signal} and restart is not routed again; the id then carries a new message`, async (t) => {
-    const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
-    const port = await freePort();
-    const mqttPort = await freePort();
-    let node = await startNode(dataDir, port, mqttPort);
-    t.after(async () => {
-      await node.kill("SIGKILL");
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    const setup = await amqp.connect(node.url);
-    const channel = await setup.createChannel();
-    await channel.assertQueue("qos2-sink", { durable: true });
-    await channel.bindQueue("qos2-sink", "amq.topic", "exactly.once");
-    await setup.close();
+    const sink = await nodeWithSink(t, "exactly.once");
+    const { mqttPort } = sink;
 
     const session = { level, clean: false, expirySeconds: level === 5 ? 600 : undefined };
     const { client: first } = await PacketClient.connect(mqttPort, "qos2-publisher", session);
     await first.publishQos2("exactly/once", 7, "first", false); // PUBREC: routed, on disk, id held
-    await node.kill(signal);
+    await sink.node.kill(signal);
     first.raw.destroy();
 
-    node = await startNode(dataDir, port, mqttPort);
+    const node = await sink.restart();
     const { client: second, sessionPresent } = await PacketClient.connect(mqttPort, "qos2-publisher", session);
     await second.publishQos2("exactly/once", 7, "first", true); // the client did not see the PUBREC: it re-sends
     await second.release(7);
@@ -180,29 +199,18 @@ for (const { signal, level } of cases) {
 }
 
 test("a released id stays released after a kill, and a clean start drops the held ids of a session only the disk remembers", async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
-  const port = await freePort();
-  const mqttPort = await freePort();
-  let node = await startNode(dataDir, port, mqttPort);
-  t.after(async () => {
-    await node.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const setup = await amqp.connect(node.url);
-  const channel = await setup.createChannel();
-  await channel.assertQueue("qos2-sink", { durable: true });
-  await channel.bindQueue("qos2-sink", "amq.topic", "ids.#");
-  await setup.close();
+  const sink = await nodeWithSink(t, "ids.#");
+  const { dataDir, mqttPort } = sink;
 
   const session = { level: 4, clean: false } as const;
   const { client: first } = await PacketClient.connect(mqttPort, "reuser", session);
   await first.publishQos2("ids/a", 1, "one", false);
   await first.release(1); // PUBCOMP: the release is on disk
   await first.publishQos2("ids/a", 2, "two", false); // held when the node dies
-  await node.kill("SIGKILL");
+  await sink.node.kill("SIGKILL");
   first.raw.destroy();
 
-  node = await startNode(dataDir, port, mqttPort);
+  let node = await sink.restart();
   const { client: second } = await PacketClient.connect(mqttPort, "reuser", session);
   await second.publishQos2("ids/a", 1, "one again", false); // id 1 was released: a new message
   await second.release(1);
@@ -211,7 +219,7 @@ test("a released id stays released after a kill, and a clean start drops the hel
   assert.deepEqual(await drainQueue(node.url, "qos2-sink"), ["one", "two", "one again"]);
   await node.kill("SIGKILL");
 
-  node = await startNode(dataDir, port, mqttPort);
+  node = await sink.restart();
   const { client: clean, sessionPresent } = await PacketClient.connect(mqttPort, "reuser", { level: 4, clean: true });
   assert.equal(sessionPresent, false);
   await clean.publishQos2("ids/a", 2, "two, new", false); // id 2 was held by the session the clean start ended
