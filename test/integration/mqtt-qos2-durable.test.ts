@@ -154,6 +154,17 @@ async function nodeWithSink(t: TestContext, bindingKey: string): Promise<{ dataD
   return state;
 }
 
+/** An in-process broker on a fresh data directory, stopped and removed after the test; `path` is its QoS 2 log. */
+async function brokerInProcess(t: TestContext): Promise<{ dataDir: string; broker: Awaited<ReturnType<typeof startMqttBroker>>; path: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
+  const broker = await startMqttBroker({ dataDir });
+  t.after(async () => {
+    await broker.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return { dataDir, broker, path: join(dataDir, "mqtt", "inbound-qos2.log") };
+}
+
 async function drainQueue(url: string, queue: string): Promise<string[]> {
   const connection = await amqp.connect(url);
   try {
@@ -231,13 +242,7 @@ test("a released id stays released after a kill, and a clean start drops the hel
 });
 
 test("the log is compacted: many QoS 2 messages leave a file the size of the ids still held", async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
-  const broker = await startMqttBroker({ dataDir });
-  t.after(async () => {
-    await broker.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const path = join(dataDir, "mqtt", "inbound-qos2.log");
+  const { dataDir, broker, path } = await brokerInProcess(t);
   const clientId = "compactor";
   const client = await connectClient(broker, { clientId, clean: false, protocolVersion: 4 });
   // HOLD and RELEASE records of one message take 48 bytes here: 10,000 messages write about 1.8 times the threshold.
@@ -261,13 +266,7 @@ test("the log is compacted: many QoS 2 messages leave a file the size of the ids
 });
 
 test("a clean session leaves no record on disk; a persistent one does until PUBREL", async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), "warren-mqtt-qos2-"));
-  const broker = await startMqttBroker({ dataDir });
-  t.after(async () => {
-    await broker.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  const path = join(dataDir, "mqtt", "inbound-qos2.log");
+  const { dataDir, broker, path } = await brokerInProcess(t);
   const { client: clean } = await PacketClient.connect(broker.port, "clean-one", { level: 5, clean: true });
   await clean.publishQos2("clean/topic", 3, "gone with the session", false); // PUBREC, no PUBREL
   const { client: zeroExpiry } = await PacketClient.connect(broker.port, "resumable-zero", { level: 5, clean: false, expirySeconds: 0 });
