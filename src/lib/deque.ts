@@ -3,15 +3,23 @@
  * and O(1) indexed reads. Queues and unacked-delivery lists live on it, so it
  * must not allocate per element (an Array's shift() is O(n) once it is large).
  */
+/**
+ * The ring of every deque that never held anything: shared, and never written (a push finds it
+ * full and grows first), so an idle channel's or queue's deques cost no array of their own.
+ */
+const NO_ITEMS: never[] = new Array<never>(0);
+
 export class Deque<T> {
-  private items: (T | undefined)[];
+  private items: (T | undefined)[] = NO_ITEMS;
   private head = 0;
   private count = 0;
+  /** The ring's size at the first push (a power of two). */
+  private readonly initialCapacity: number;
 
   constructor(initialCapacity = 16) {
     let capacity = 1;
     while (capacity < initialCapacity) capacity <<= 1;
-    this.items = new Array(capacity);
+    this.initialCapacity = capacity;
   }
 
   get length(): number {
@@ -99,7 +107,7 @@ export class Deque<T> {
   }
 
   clear(): void {
-    this.items = new Array(16);
+    this.items = NO_ITEMS;
     this.head = 0;
     this.count = 0;
   }
@@ -110,7 +118,7 @@ export class Deque<T> {
 
   private grow(): void {
     const old = this.items;
-    const next: (T | undefined)[] = new Array(old.length * 2);
+    const next: (T | undefined)[] = new Array(old.length === 0 ? this.initialCapacity : old.length * 2);
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & (old.length - 1)];
     this.items = next;
     this.head = 0;

@@ -36,3 +36,26 @@ test("lowerBound finds the insertion point in a sorted deque", () => {
   assert.equal(deque.lowerBound(5, key), 3);
   assert.equal(deque.lowerBound(9, key), 4);
 });
+
+test("a deque that never held anything, or was cleared, works from either end", () => {
+  // Empty deques share one ring until their first push (an idle channel's lists cost nothing).
+  const deque = new Deque<string>(64);
+  assert.equal(deque.shift(), undefined);
+  assert.equal(deque.pop(), undefined);
+  assert.equal(deque.peekFirst(), undefined);
+  assert.equal(deque.peekLast(), undefined);
+  assert.equal(deque.at(0), undefined);
+  assert.equal(deque.lowerBound(1, () => 0), 0);
+  assert.deepEqual([...deque], []);
+  deque.unshift("b");
+  deque.insertAt(0, "a");
+  deque.push("c");
+  assert.deepEqual([...deque], ["a", "b", "c"]);
+  deque.clear();
+  assert.equal(deque.length, 0);
+  const other = new Deque<string>();
+  other.push("x");
+  deque.push("d");
+  assert.deepEqual([...deque], ["d"]);
+  assert.deepEqual([...other], ["x"]);
+});
