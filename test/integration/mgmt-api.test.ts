@@ -198,6 +198,10 @@ test("connections, channels and consumers of a real AMQP client; DELETE closes t
   const connections = await call("GET", "/connections");
   const listed = connections.body.find((entry: { user_provided_name?: string }) => entry.user_provided_name === "api-test");
   assertHasFields(listed, ["name", "user", "vhost", "peer_host", "peer_port", "host", "port", "state", "channels", "protocol", "client_properties", "node", "connected_at", "timeout", "frame_max", "channel_max"], fixture("connections")[0], "connection");
+  // The client's own table, nested tables included, as amqplib sent it.
+  assert.equal(listed.client_properties.product, "amqplib");
+  assert.equal(listed.client_properties.connection_name, "api-test");
+  assert.equal(listed.client_properties.capabilities.publisher_confirms, true);
   const channels = await call("GET", "/channels");
   assertHasFields(channels.body[0], ["name", "number", "user", "vhost", "consumer_count", "prefetch_count", "messages_unacknowledged", "confirm", "transactional", "connection_details", "node", "state"], fixture("channels")[0], "channel");
   const consumers = await call("GET", "/consumers/%2F");

@@ -523,7 +523,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   }
 
   /** The exchange and routing key of the last delivery, and their UTF-8 bytes. */
-  private readonly delivered = { exchange: "", exchangeBytes: Buffer.alloc(0), routingKey: "", routingKeyBytes: Buffer.alloc(0) };
+  private readonly delivered = { exchange: "", exchangeBytes: EMPTY_BODY, routingKey: "", routingKeyBytes: EMPTY_BODY };
 
   consumerCancelledByServer(consumer: AmqpConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
@@ -642,8 +642,8 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.settle(tag, (data[start + 12] & 1) !== 0, "ack", false);
   }
 
-  /** The last publish's exchange and routing key; 256 bytes (longer than any shortstr) until the first one. */
-  private lastPublish = { exchange: "", exchangeBytes: Buffer.alloc(256), routingKey: "", routingKeyBytes: Buffer.alloc(256) };
+  /** The last publish's exchange and routing key and their bytes (replaced, never changed in place). */
+  private lastPublish: LastPublish = NO_PUBLISH_YET;
   /** One publish is assembled at a time per channel: its state object is reused. */
   private readonly publishSlot: PendingPublish = { exchange: "", routingKey: "", mandatory: false, extraRoutingKeys: undefined, header: undefined, body: undefined, bodySizeBytes: 0, receivedBytes: 0 };
 
@@ -912,6 +912,10 @@ function copyRange(source: Buffer, start: number, end: number, target: Buffer, o
 
 /** The body of every empty message: a Buffer of length 0 cannot be written to. */
 const EMPTY_BODY = Buffer.alloc(0);
+
+interface LastPublish { readonly exchange: string; readonly exchangeBytes: Buffer; readonly routingKey: string; readonly routingKeyBytes: Buffer }
+/** Before a channel's first publish: 256 bytes is longer than any shortstr, so nothing matches it. Shared by every channel. */
+const NO_PUBLISH_YET: LastPublish = { exchange: "", exchangeBytes: Buffer.alloc(256), routingKey: "", routingKeyBytes: Buffer.alloc(256) };
 
 const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
 

@@ -7,7 +7,7 @@
 import type { Socket } from "node:net";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { CLOSE_OK_TIMEOUT_MS, FLOW_HOLD_MS_MAX, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, OUTPUT_BUFFER_BYTES_MAX, OUTPUT_BUFFER_BYTES_MIN, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
-import { fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
+import { decodeTable, encodeTable, EMPTY_TABLE, fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
@@ -16,9 +16,10 @@ import { decodeMethod, METHOD_IDS, type Method } from "./methods.generated.js";
 import { FrameParser, type FrameSink } from "./frame-parser.js";
 import { methodFrame, HEARTBEAT_FRAME } from "./frame-writer.js";
 import { AmqpChannel, type ChannelConnection } from "./channel.js";
-import { MECHANISMS, parseSaslResponse } from "./sasl.js";
-import { serverProperties } from "./server-properties.js";
+import { parseSaslResponse } from "./sasl.js";
+import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
+import { outputBuffers } from "../../io/output-buffers.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -32,6 +33,8 @@ const BASIC_ACK_KEY = 0x003c_0050;
 const BASIC_ACK_PAYLOAD_BYTES = 13;
 /** Stands for basic.publish where an error must name the failing method. */
 const PUBLISH_FOR_ERRORS: Method = { method: "basic.publish", ticket: 0, exchange: "", routingKey: "", mandatory: false, immediate: false };
+const EMPTY_BUFFER = Buffer.alloc(0);
+const EMPTY_TABLE_ENCODED = encodeTable(EMPTY_TABLE).toString("latin1");
 const ACK_FOR_ERRORS: Method = { method: "basic.ack", deliveryTag: 0, multiple: false };
 
 type State = "awaiting-header" | "awaiting-start-ok" | "awaiting-tune-ok" | "awaiting-open" | "open" | "closing" | "closed";
@@ -46,10 +49,15 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private readonly parser: FrameParser;
   private state: State = "awaiting-header";
   private readonly channels = new Map<number, AmqpChannel>();
-  private readonly exclusiveQueues = new Set<QueueHandle>();
+  /** Made at the first exclusive queue, as flowHolds at the first hold: most connections never have one. */
+  private exclusiveQueues: Set<QueueHandle> | undefined;
   private userValue: User | undefined;
   private vhostValue: Vhost | undefined;
-  clientProperties: FieldTable = new Map();
+  /**
+   * The client-properties table as it was received (its encoding, held as a one-byte string:
+   * compact, and no objects of its own), decoded only when an operator lists connections.
+   */
+  private clientPropertiesEncoded = EMPTY_TABLE_ENCODED;
   consumerCancelNotify = false;
   private authenticationFailureClose = false;
   frameMaxBytes: number;
@@ -69,7 +77,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private hasPublished = false;
   private blockedByAlarm = false;
   /** Queues holding this connection back until they catch up (flow control). */
-  private readonly flowHolds = new Set<QueueHandle>();
+  private flowHolds: Set<QueueHandle> | undefined;
   /** When the current flow-control hold began (coarse clock), to bound it. */
   private flowHeldSinceMs = 0;
   /** After a hold ran out, the connection is not held again until then, so its acks get through. */
@@ -101,6 +109,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   get user(): User {
     return this.userValue as User;
+  }
+
+  get clientProperties(): FieldTable {
+    return decodeTable(Buffer.from(this.clientPropertiesEncoded, "latin1"), 0).table;
   }
 
   get vhost(): Vhost {
@@ -170,14 +182,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       return;
     }
     this.state = "awaiting-start-ok";
-    this.sendMethod(0, {
-      method: "connection.start",
-      versionMajor: 0,
-      versionMinor: 9,
-      serverProperties: serverProperties(this.broker.config.nodeName),
-      mechanisms: Buffer.from(MECHANISMS),
-      locales: Buffer.from("en_US"),
-    });
+    this.send(connectionStartFrame(this.broker.config.nodeName));
   }
 
   onFrame(type: number, channelNumber: number, data: Buffer, start: number, end: number): void {
@@ -190,7 +195,12 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     }
     if (channelNumber === 0) {
       if (type !== FRAME_METHOD) throw fail.unexpectedFrame(`content frame of type ${type} on channel 0`);
-      return this.onConnectionMethod(decodeMethod(data.subarray(start, end)));
+      const method = decodeMethod(data.subarray(start, end));
+      // Decoded, so well-formed: the client-properties table is kept as it came (after class and method ids).
+      if (method.method === "connection.start-ok" && this.state === "awaiting-start-ok") {
+        this.clientPropertiesEncoded = data.toString("latin1", start + 4, start + 8 + data.readUInt32BE(start + 4));
+      }
+      return this.onConnectionMethod(method);
     }
     if (this.state !== "open") throw fail.commandInvalid("channel frame before the connection was opened");
     const channel = this.channels.get(channelNumber);
@@ -252,7 +262,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       }
       checkChannelLimit(this.broker, this.user);
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
-      return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: Buffer.alloc(0) });
+      return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: EMPTY_BUFFER });
     }
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");
     if (method.method === "channel.close") {
@@ -304,7 +314,6 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   private onStartOk(method: Extract<Method, { method: "connection.start-ok" }>): void {
     if (this.state !== "awaiting-start-ok") throw fail.commandInvalid("connection.start-ok out of order");
-    this.clientProperties = method.clientProperties;
     const capabilities = method.clientProperties.get("capabilities");
     if (capabilities?.type === "F") {
       this.consumerCancelNotify = fieldToJs(capabilities.value.get("consumer_cancel_notify") ?? { type: "V", value: null }) === true;
@@ -393,7 +402,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.closeDeadlineMs = this.broker.nowMs + CLOSE_OK_TIMEOUT_MS;
     this.sendMethod(0, { method: "connection.close", replyCode: error.kind.amqpReplyCode, replyText: error.replyText, classId: error.classId, methodId: error.methodId });
     // A held or blocked connection must still read the peer's close-ok (nothing else is acted on now).
-    this.flowHolds.clear();
+    this.flowHolds = undefined;
     this.blockedByAlarm = false;
     this.updateReading();
   }
@@ -421,8 +430,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private releaseChannels(): void {
     for (const channel of this.channels.values()) channel.release();
     this.channels.clear();
-    for (const queue of this.exclusiveQueues) this.vhostValue?.deleteQueue(queue);
-    this.exclusiveQueues.clear();
+    const exclusiveQueues = this.exclusiveQueues;
+    this.exclusiveQueues = undefined;
+    if (exclusiveQueues !== undefined) for (const queue of exclusiveQueues) this.vhostValue?.deleteQueue(queue);
   }
 
   private onSocketClosed(): void {
@@ -453,9 +463,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       output = undefined;
     }
     if (output === undefined) {
-      const spare = this.spareOutput;
-      this.spareOutput = undefined;
-      output = this.output = spare !== undefined && spare.length === this.outputSizeBytes && bytes <= spare.length ? spare : Buffer.allocUnsafe(Math.max(this.outputSizeBytes, bytes));
+      output = this.output = bytes <= this.outputSizeBytes ? outputBuffers.take(this.outputSizeBytes) : Buffer.allocUnsafe(bytes);
       this.outputLength = 0;
     }
     if (!this.flushScheduled) {
@@ -469,15 +477,8 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     return this.reserved;
   }
 
-  /**
-   * The last output buffer, if the socket took all of it at once: the kernel has copied the
-   * bytes, so the next turn writes into it again instead of allocating (one allocation per turn
-   * of up to OUTPUT_BUFFER_BYTES_MAX, and external memory that brings garbage collections on).
-   */
-  private spareOutput: Buffer | undefined;
-
   /** Reused answer of reserveOutput: its fields are read at once by the caller. */
-  private readonly reserved: { buffer: Buffer; offset: number } = { buffer: Buffer.alloc(0), offset: 0 };
+  private readonly reserved: { buffer: Buffer; offset: number } = { buffer: EMPTY_BUFFER, offset: 0 };
 
   /** Writes what this turn gathered, and sizes the next buffer after how full this one got. */
   flushOutput(): void {
@@ -485,8 +486,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     const output = this.output;
     if (output === undefined || this.outputLength === 0) return;
     const used = this.outputLength;
+    const sizeBytes = this.outputSizeBytes;
     this.output = undefined;
     this.outputLength = 0;
+    this.reserved.buffer = EMPTY_BUFFER;
     if (used * 4 >= output.length * 3) this.outputSizeBytes = Math.min(this.outputSizeBytes * 2, OUTPUT_BUFFER_BYTES_MAX);
     else if (used * 4 < output.length) this.outputSizeBytes = Math.max(this.outputSizeBytes / 2, OUTPUT_BUFFER_BYTES_MIN);
     if (this.socket.destroyed) return;
@@ -495,8 +498,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.lastSentMs = this.broker.nowMs;
     this.socket.write(used === output.length ? output : output.subarray(0, used));
     // Nothing left queued in the socket: the write completed synchronously and no longer refers
-    // to the buffer (a partial write keeps it, and shows as writableLength > 0).
-    if (this.socket.writableLength === 0) this.spareOutput = output;
+    // to the buffer (a partial write keeps it, and shows as writableLength > 0). Given back, the
+    // next turn of any connection writes into it instead of allocating (external memory brings
+    // garbage collections on), and an idle connection holds no buffer at all.
+    if (this.socket.writableLength === 0 && output.length === sizeBytes) outputBuffers.give(output);
   }
 
   private sendMethod(channel: number, method: Method): void {
@@ -544,16 +549,17 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
    * the same socket, and holding them would hold the queue back too.
    */
   holdForFlow(queue: QueueHandle): void {
-    if (this.flowHolds.has(queue) || this.broker.nowMs < this.flowGraceUntilMs) return;
+    const holds = (this.flowHolds ??= new Set());
+    if (holds.has(queue) || this.broker.nowMs < this.flowGraceUntilMs) return;
     for (const channel of this.channels.values()) if (channel.consumesFrom(queue)) return;
-    if (this.flowHolds.size === 0) this.flowHeldSinceMs = this.broker.nowMs;
-    this.flowHolds.add(queue);
+    if (holds.size === 0) this.flowHeldSinceMs = this.broker.nowMs;
+    holds.add(queue);
     queue.holdPublisher(this);
     this.updateReading();
   }
 
   flowRelieved(queue: QueueHandle): void {
-    this.flowHolds.delete(queue);
+    this.flowHolds?.delete(queue);
     this.updateReading();
   }
 
@@ -564,7 +570,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
    * for the hold (past its in-memory window, those messages would be paged to disk).
    */
   private updateReading(): void {
-    const pause = this.state !== "closed" && (this.blockedByAlarm || this.flowHolds.size > 0);
+    const pause = this.state !== "closed" && (this.blockedByAlarm || this.heldForFlow);
     if (pause === this.readingPaused) return;
     this.readingPaused = pause;
     if (pause) {
@@ -588,12 +594,16 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.runBatchTasks();
   }
 
+  private get heldForFlow(): boolean {
+    return this.flowHolds !== undefined && this.flowHolds.size > 0;
+  }
+
   get blocked(): boolean {
     return this.blockedByAlarm;
   }
 
   addExclusiveQueue(queue: QueueHandle): void {
-    this.exclusiveQueues.add(queue);
+    (this.exclusiveQueues ??= new Set()).add(queue);
   }
 
   private onDrain(): void {
@@ -612,9 +622,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       if (nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) this.socket.destroy();
       return;
     }
-    if (this.flowHolds.size > 0 && nowMs - this.flowHeldSinceMs >= FLOW_HOLD_MS_MAX) {
+    if (this.heldForFlow && nowMs - this.flowHeldSinceMs >= FLOW_HOLD_MS_MAX) {
       // A bounded hold: publishing into each other's queues must not hold two connections for ever.
-      this.flowHolds.clear();
+      this.flowHolds = undefined;
       this.flowGraceUntilMs = nowMs + FLOW_HOLD_MS_MAX;
       this.updateReading();
     }

@@ -52,12 +52,13 @@ export class FrameParser {
   private frameSizeBytesMax: number;
   private state = STATE_PROTOCOL_HEADER;
 
-  private readonly protocolHeader = Buffer.alloc(PROTOCOL_HEADER_BYTES);
   private protocolHeaderFilledBytes = 0;
-
-  /** A frame header split across reads is gathered here. */
-  private readonly frameHeader = Buffer.alloc(FRAME_HEADER_BYTES);
   private frameHeaderFilledBytes = 0;
+  /**
+   * The protocol header, or a frame header split across reads, is gathered here: made when
+   * first needed (most reads hold whole headers) so that an idle connection carries no buffer.
+   */
+  private gathered: Buffer | undefined;
 
   private frameType = 0;
   private frameChannel = 0;
@@ -176,15 +177,17 @@ export class FrameParser {
   private consumeProtocolHeader(chunk: Buffer, offset: number): number {
     const filled = this.protocolHeaderFilledBytes;
     const count = Math.min(PROTOCOL_HEADER_BYTES - filled, chunk.length - offset);
-    chunk.copy(this.protocolHeader, filled, offset, offset + count);
+    const gathered = (this.gathered ??= Buffer.alloc(PROTOCOL_HEADER_BYTES));
+    chunk.copy(gathered, filled, offset, offset + count);
     this.protocolHeaderFilledBytes = filled + count;
     const next = offset + count;
     const complete = this.protocolHeaderFilledBytes === PROTOCOL_HEADER_BYTES;
-    const prefixMatches = this.protocolHeader.compare(PROTOCOL_HEADER, 0, this.protocolHeaderFilledBytes, 0, this.protocolHeaderFilledBytes) === 0;
+    const prefixMatches = gathered.compare(PROTOCOL_HEADER, 0, this.protocolHeaderFilledBytes, 0, this.protocolHeaderFilledBytes) === 0;
     if (!complete && prefixMatches) return next;
-    // Bytes not yet received are zero already (the buffer was zero-filled).
+    // Bytes not yet received are zero already (the buffer was zero-filled). The sink keeps it.
     this.state = complete && prefixMatches ? STATE_FRAME_HEADER : STATE_STOPPED;
-    const header = Buffer.from(this.protocolHeader);
+    const header = gathered;
+    this.gathered = undefined;
     try {
       this.sink.onProtocolHeader(header);
     } catch (error) {
@@ -212,14 +215,15 @@ export class FrameParser {
       return payloadStart;
     }
     const count = Math.min(FRAME_HEADER_BYTES - this.frameHeaderFilledBytes, chunk.length - offset);
-    chunk.copy(this.frameHeader, this.frameHeaderFilledBytes, offset, offset + count);
+    const gathered = (this.gathered ??= Buffer.alloc(FRAME_HEADER_BYTES));
+    chunk.copy(gathered, this.frameHeaderFilledBytes, offset, offset + count);
     this.frameHeaderFilledBytes += count;
     if (this.frameHeaderFilledBytes === FRAME_HEADER_BYTES) {
       this.frameHeaderFilledBytes = 0;
-      const type = this.frameHeader[0];
-      const sizeBytes = this.frameHeader.readUInt32BE(3);
+      const type = gathered[0];
+      const sizeBytes = gathered.readUInt32BE(3);
       this.checkFrameHeader(type, sizeBytes);
-      this.startPayload(type, this.frameHeader.readUInt16BE(1), sizeBytes);
+      this.startPayload(type, gathered.readUInt16BE(1), sizeBytes);
     }
     return offset + count;
   }

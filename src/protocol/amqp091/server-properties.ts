@@ -4,6 +4,31 @@
  */
 import { tableFromJs, type FieldTable } from "../../broker/message/field-table.js";
 import { WARREN_VERSION } from "../../version.js";
+import { methodFrame } from "./frame-writer.js";
+import { MECHANISMS } from "./sasl.js";
+
+/** The last connection.start frame made, and the cluster name it names. */
+let startFrame: { clusterName: string; frame: Buffer } | undefined;
+
+/**
+ * connection.start (channel 0), made once and sent to every connection: it is the same for all
+ * of a node's connections, and encoding the table each time was a fifth of what opening a
+ * connection allocated. The caller copies it out and never changes it.
+ */
+export function connectionStartFrame(clusterName: string): Buffer {
+  if (startFrame === undefined || startFrame.clusterName !== clusterName) {
+    const frame = methodFrame(0, {
+      method: "connection.start",
+      versionMajor: 0,
+      versionMinor: 9,
+      serverProperties: serverProperties(clusterName),
+      mechanisms: Buffer.from(MECHANISMS),
+      locales: Buffer.from("en_US"),
+    });
+    startFrame = { clusterName, frame };
+  }
+  return startFrame.frame;
+}
 
 export function serverProperties(clusterName: string): FieldTable {
   return tableFromJs({
