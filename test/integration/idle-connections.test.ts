@@ -94,7 +94,7 @@ test("a consumer that stops reading keeps its unwritten frames while other conne
   assert.equal(connectionError, undefined);
 
   // Now the stalled consumer reads everything; every frame must be whole and every body its own.
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let received = 0;
   let failure: Error | undefined;
   const allReceived = new Promise<void>((resolve) => {
