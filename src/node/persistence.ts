@@ -17,7 +17,7 @@ import type { QueueStorage } from "../broker/vhost.js";
 import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import { QueueBacking } from "../queue/classic/queue-backing.js";
 import { Committer } from "../store/committer.js";
-import { flushPendingWrites, MessageStore } from "../store/message-store.js";
+import { flushPendingWrites, MessageStore, type MessageStoreOptions } from "../store/message-store.js";
 import { MetadataStore } from "../metadata/metadata-store.js";
 import type { Logger } from "../io/logger.js";
 
@@ -62,10 +62,16 @@ export class NodePersistence implements QueueStorage {
   }
 
   create(vhost: string, queue: string): QueueBacking {
-    const store = MessageStore.create(this.storeOptions(vhost, queue, (sequence) => backing.onDurable(sequence), () => backing.onFailure()));
+    // A deleted queue's store leaves the set when it is released (it used to stay for good).
+    const store = MessageStore.create(this.storeOptions(vhost, queue, (sequence) => backing.onDurable(sequence), () => backing.onFailure(), () => this.stores.delete(store)));
     const backing = new QueueBacking(store);
     this.stores.add(store);
     return backing;
+  }
+
+  /** Stores open now (for tests: a deleted queue's store must not stay). */
+  get openStoreCount(): number {
+    return this.stores.size;
   }
 
   /** Flushes and closes every store, snapshots the definitions and marks the shutdown clean. */
@@ -109,7 +115,7 @@ export class NodePersistence implements QueueStorage {
         directories.delete(queueDirectoryName(vhost.name, queue.name));
         let backing: QueueBacking | undefined;
         const { store, livePositions } = await MessageStore.open({
-          ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence), () => backing?.onFailure()),
+          ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence), () => backing?.onFailure(), () => this.stores.delete(store)),
           onLiveRecord: (position, payload) => queue.restoreRecord(position, payload, markRedelivered),
         });
         backing = new QueueBacking(store);
@@ -124,7 +130,8 @@ export class NodePersistence implements QueueStorage {
     return { queues, messages };
   }
 
-  private storeOptions(vhost: string, queue: string, onDurable: (sequence: number) => void, onFailed: () => void) {
+  /** `onReleased` runs when the store lets go of its files: closed, or deleted with its queue. */
+  private storeOptions(vhost: string, queue: string, onDurable: (sequence: number) => void, onFailed: () => void, onReleased: () => void): MessageStoreOptions {
     return {
       directory: join(this.options.dataDir, "queues", queueDirectoryName(vhost, queue)),
       committer: this.committer,
@@ -136,6 +143,7 @@ export class NodePersistence implements QueueStorage {
         // Publishers waiting for what the store will never make durable are answered (nack), not left waiting.
         onFailed();
       },
+      onReleased,
     };
   }
 }

@@ -54,6 +54,8 @@ export interface MessageStoreOptions {
   sync?: boolean;
   /** Recovery hands each live record's payload here (a view, valid during the call), in order. */
   onLiveRecord?: (position: SegmentPosition, payload: Buffer) => void;
+  /** Called once when the store lets go of its files (closed, or deleted with its queue). */
+  onReleased?: () => void;
 }
 
 /**
@@ -402,7 +404,8 @@ export class MessageStore implements CommitParticipant {
   private async closeNow(): Promise<void> {
     this.state = "closing";
     this.flush();
-    if (this.written > this.durable && !this.durabilityLost) await this.waitDurable(this.written).catch(() => {});
+    // A scratch store (sync: false) never makes anything durable, so there is nothing to wait for.
+    if (this.options.sync !== false && this.written > this.durable && !this.durabilityLost) await this.waitDurable(this.written).catch(() => {});
     await this.files.syncAckFiles([...this.ackedSegments]);
     this.releaseAll();
   }
@@ -421,6 +424,7 @@ export class MessageStore implements CommitParticipant {
     for (const file of [this.current.file, ...this.dirtyFiles]) file.abandon();
     this.dirtyFiles.clear();
     this.waiters.rejectAll(new StoreError("STORE_CLOSED", "store closed before the append was durable"));
+    this.options.onReleased?.();
   }
 
   /** Creates the next segment and registers it; the committer will sync it and its directory entry. */
