@@ -114,7 +114,7 @@ export class NodePersistence implements QueueStorage {
         if (!(queue instanceof ClassicQueue) || !queue.durable || queue.exclusiveOwner !== undefined) continue;
         directories.delete(queueDirectoryName(vhost.name, queue.name));
         let backing: QueueBacking | undefined;
-        const { store, livePositions } = await MessageStore.open({
+        const { store, liveCount } = await MessageStore.open({
           ...this.storeOptions(vhost.name, queue.name, (sequence) => backing?.onDurable(sequence), () => backing?.onFailure(), () => this.stores.delete(store)),
           onLiveRecord: (position, payload) => queue.restoreRecord(position, payload, markRedelivered),
         });
@@ -122,7 +122,7 @@ export class NodePersistence implements QueueStorage {
         this.stores.add(store);
         queue.backing = backing;
         queues++;
-        messages += livePositions.length;
+        messages += liveCount;
       }
     }
     // Stores of queues that no longer exist (deleted just before a crash) are removed.

@@ -119,8 +119,12 @@ export class MessageStore implements CommitParticipant {
   private live = 0;
   private disk = 0;
 
-  /** Opens (recovering) the store in `options.directory`; `livePositions` are its un-acked records in append order. */
-  static async open(options: MessageStoreOptions): Promise<{ store: MessageStore; livePositions: SegmentPosition[] }> {
+  /**
+   * Opens (recovering) the store in `options.directory`. `livePositions` are its un-acked records
+   * in append order, unless `onLiveRecord` took them one by one (then it is empty); `liveCount`
+   * counts them either way.
+   */
+  static async open(options: MessageStoreOptions): Promise<{ store: MessageStore; livePositions: SegmentPosition[]; liveCount: number }> {
     const segmentSizeBytes = options.segmentSizeBytes ?? STORE_SEGMENT_SIZE_BYTES_DEFAULT;
     assert(
       Number.isInteger(segmentSizeBytes) &&
@@ -138,7 +142,7 @@ export class MessageStore implements CommitParticipant {
       store.disk += segment.sizeBytes + segment.ackFileBytes;
     }
     store.current = store.startSegment();
-    return { store, livePositions: recovered.livePositions };
+    return { store, livePositions: recovered.livePositions, liveCount: recovered.liveCount };
   }
 
   /**

@@ -53,8 +53,10 @@ export interface RecoveredSegment {
 export interface RecoveryResult {
   /** Segments that still hold live records, in id order. */
   readonly segments: RecoveredSegment[];
-  /** Live records in append order. */
+  /** Live records in append order; empty when they were handed to `onLiveRecord` instead. */
   readonly livePositions: SegmentPosition[];
+  /** How many live records there are. */
+  readonly liveCount: number;
   /** Larger than every id found, so ids (and thus positions) are never reused. */
   readonly nextSegmentId: number;
 }
@@ -79,7 +81,10 @@ export async function recoverDirectory(
   segmentIds.sort((a, b) => a - b);
 
   const segments: RecoveredSegment[] = [];
+  // A caller that takes each record as it comes (a queue restoring its backlog) needs no list of
+  // them: for a million-message backlog that list was 1M objects kept alive to the end.
   const livePositions: SegmentPosition[] = [];
+  let liveCount = 0;
   for (const segmentId of segmentIds) {
     const segment = recoverSegment(fileSystem, directory, segmentId, ackIds.has(segmentId), log);
     ackIds.delete(segmentId);
@@ -93,10 +98,14 @@ export async function recoverDirectory(
         if (segment.index.isAcked(ordinal)) continue;
         const offsetBytes = segment.index.offsetAt(ordinal);
         const position = { segmentId, offsetBytes, payloadBytes: segment.payloadLengths[ordinal]! };
-        livePositions.push(position);
+        liveCount++;
+        if (onLiveRecord === undefined) {
+          livePositions.push(position);
+          continue;
+        }
         // The segment was read whole to verify it: hand the payload over now instead of reading it again.
         const start = offsetBytes + RECORD_HEADER_BYTES;
-        onLiveRecord?.(position, segment.bytes.subarray(start, start + position.payloadBytes));
+        onLiveRecord(position, segment.bytes.subarray(start, start + position.payloadBytes));
       }
     }
     // Recovery of a long backlog must not starve the other queues recovering beside it.
@@ -105,7 +114,7 @@ export async function recoverDirectory(
   for (const orphan of ackIds) fileSystem.removeFile(join(directory, ackFileName(orphan)));
 
   assert(highestId < 0xffffffff, "segment ids fit in a u32");
-  return { segments, livePositions, nextSegmentId: highestId + 1 };
+  return { segments, livePositions, liveCount, nextSegmentId: highestId + 1 };
 }
 
 function recoverSegment(

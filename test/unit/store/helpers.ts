@@ -25,7 +25,7 @@ export function tempDirectory(): string {
 export async function openStore(
   directory: string,
   overrides: Partial<MessageStoreOptions> = {},
-): Promise<{ store: MessageStore; livePositions: Awaited<ReturnType<typeof MessageStore.open>>["livePositions"]; logs: string[] }> {
+): Promise<Awaited<ReturnType<typeof MessageStore.open>> & { logs: string[] }> {
   const logs: string[] = [];
   const opened = await MessageStore.open({
     directory,

@@ -196,3 +196,21 @@ test("damage in an older segment does not touch the later ones", async () => {
   assert.deepEqual(contents[0], payload(0, 1000));
   assert.deepEqual(contents.at(-1), payload(11, 1000));
 });
+
+test("onLiveRecord gets every live record's position and payload in order, and no list is kept", async () => {
+  const { directory, positions } = await storeWith(10);
+  const { store: acking } = await openStore(directory);
+  acking.ack(positions[2]!);
+  acking.ack(positions[7]!);
+  await acking.close();
+  const handed: Array<{ position: SegmentPosition; content: Buffer }> = [];
+  const { store, livePositions, liveCount } = await openStore(directory, {
+    onLiveRecord: (position, content) => handed.push({ position, content: Buffer.from(content) }),
+  });
+  await store.close();
+  const live = [0, 1, 3, 4, 5, 6, 8, 9];
+  assert.deepEqual(handed.map((record) => record.position), live.map((n) => positions[n]));
+  assert.deepEqual(handed.map((record) => record.content), live.map((n) => payload(n, 100)));
+  assert.equal(liveCount, 8);
+  assert.deepEqual(livePositions, []);
+});
