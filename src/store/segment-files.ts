@@ -35,8 +35,8 @@ export class SegmentFiles {
     private readonly log: (message: string) => void,
     private nextSegmentId: number,
   ) {
-    this.readHandles = new HandleCache(fileSystem, READ_HANDLES_OPEN_MAX, "readWrite");
-    this.ackHandles = new HandleCache(fileSystem, STORE_ACK_FILES_OPEN_MAX, "readWriteCreate");
+    this.readHandles = new HandleCache(fileSystem, READ_HANDLES_OPEN_MAX, "readWrite", (segmentId) => this.segmentPath(segmentId));
+    this.ackHandles = new HandleCache(fileSystem, STORE_ACK_FILES_OPEN_MAX, "readWriteCreate", (segmentId) => this.ackPath(segmentId));
   }
 
   /** Creates the next segment, header written; its descriptor is returned dirty, for the committer. */
@@ -67,15 +67,15 @@ export class SegmentFiles {
   remove(segment: Segment): void {
     const segmentPath = this.segmentPath(segment.segmentId);
     const ackPath = this.ackPath(segment.segmentId);
-    this.readHandles.forget(segmentPath);
-    this.ackHandles.forget(ackPath);
+    this.readHandles.forget(segment.segmentId);
+    this.ackHandles.forget(segment.segmentId);
     if (this.removeQuietly(segmentPath)) this.removeQuietly(ackPath);
   }
 
   /** Appends ack entries for these record offsets with one write; false (logged) when they could not be written. */
   writeAckEntries(segment: Segment, offsets: readonly number[]): boolean {
     try {
-      const fd = this.ackHandles.get(this.ackPath(segment.segmentId));
+      const fd = this.ackHandles.get(segment.segmentId);
       // At an explicit offset, so the next write overwrites whatever a failed one left.
       writeFully(this.fileSystem, fd, [format.encodeAckEntries(offsets)], segment.ackFileBytes);
       segment.ackFileBytes += offsets.length * format.ACK_ENTRY_BYTES;
@@ -91,7 +91,7 @@ export class SegmentFiles {
   async syncAckFiles(segmentIds: Iterable<number>): Promise<void> {
     for (const segmentId of segmentIds) {
       try {
-        await this.fileSystem.syncData(this.ackHandles.get(this.ackPath(segmentId)));
+        await this.fileSystem.syncData(this.ackHandles.get(segmentId));
       } catch (error) {
         this.log(`could not sync acks of segment ${segmentId}: ${String(error)}`);
       }
@@ -107,7 +107,7 @@ export class SegmentFiles {
     if (format.recordBytes(position.payloadBytes) > segment.sizeBytes - position.offsetBytes) {
       throw new StoreError("STORE_POSITION_UNKNOWN", `record ${position.segmentId}:${position.offsetBytes} runs past its segment`);
     }
-    const descriptor = fd ?? this.readHandles.get(this.segmentPath(segment.segmentId));
+    const descriptor = fd ?? this.readHandles.get(segment.segmentId);
     const bytes = Buffer.allocUnsafe(format.recordBytes(position.payloadBytes));
     readFully(this.fileSystem, descriptor, bytes, position.offsetBytes);
     if (format.decodeRecord(bytes, 0) !== position.payloadBytes) {
