@@ -15,11 +15,24 @@ import type { Target } from "./targets.js";
 const CONNECT_CONCURRENCY = 50;
 /** Time for the broker's allocator and garbage collector to settle before RSS is read. */
 const SETTLE_MS = 2_000;
+/**
+ * How long S6 leaves idle connections alone before reading RSS again. Opening a connection
+ * leaves garbage behind, and a garbage-collected broker holds on to the memory it came in until
+ * its collector notices the quiet: V8's memory reducer runs 8–25 s after allocation stops
+ * (measured: Warren's RSS fell from 109 to 81 MB 16 s after 500 connections opened, while
+ * RabbitMQ's fell from 179 to 165 MB within 12 s). Read after 2 s, the figure was mostly where
+ * each collector happened to be: the same broker gave 9, 17 and 32 kB per connection in
+ * successive steps of 250. Idle connections are what S6 is about, so it reads the idle state.
+ */
+const IDLE_SETTLE_MS = 30_000;
+/** Readings of RSS (a second apart) after IDLE_SETTLE_MS; their median is the idle figure. */
+const IDLE_READINGS = 5;
 
 /**
  * S6: `count` idle connections with a channel each. Memory per connection is the slope of RSS
- * between the first half and all of them (both read after a pause), so one-time costs that the
- * first connections bring (heap growth, compiled code, allocator arenas) are not charged to each.
+ * between the first half and all of them, so one-time costs that the first connections bring
+ * (heap growth, compiled code, allocator arenas) are not charged to each. Both readings are
+ * taken once the broker is idle (IDLE_SETTLE_MS).
  */
 export async function idleConnections(target: Target, count: number): Promise<Figures> {
   const connections: AmqpConnection[] = [];
@@ -39,17 +52,27 @@ export async function idleConnections(target: Target, count: number): Promise<Fi
   };
   try {
     await open(0, half);
-    await delay(SETTLE_MS);
-    const rssHalfBytes = readMemory(target.pid).rssBytes;
+    const rssHalfBytes = await idleRss(target.pid);
     await open(half, count);
-    await delay(SETTLE_MS);
-    const rssAllBytes = readMemory(target.pid).rssBytes;
+    const rssAllBytes = await idleRss(target.pid);
     return { kbPerConnection: (rssAllBytes - rssHalfBytes) / 1024 / (count - half), connectionsPerSecond: count / openSeconds, messages: 0 };
   } finally {
     for (let closed = 0; closed < connections.length; closed += CONNECT_CONCURRENCY) {
       await Promise.all(connections.slice(closed, closed + CONNECT_CONCURRENCY).map((c) => c.close()));
     }
   }
+}
+
+/** RSS once the broker has been left alone for IDLE_SETTLE_MS: the median of a few readings a second apart. */
+async function idleRss(pid: number): Promise<number> {
+  await delay(IDLE_SETTLE_MS);
+  const readings: number[] = [];
+  for (let i = 0; i < IDLE_READINGS; i++) {
+    if (i > 0) await delay(1000);
+    readings.push(readMemory(pid).rssBytes);
+  }
+  readings.sort((a, b) => a - b);
+  return readings[Math.floor(readings.length / 2)];
 }
 
 /** Unconfirmed publishes the S8 producer allows, as S2's confirm window. */

@@ -100,7 +100,7 @@ export const SCENARIOS: Scenario[] = [
   {
     id: "S6", title: "1,000 idle connections (one channel each): memory per connection", sinkCeiling: false, freshBrokerEachRound: true,
     metrics: [
-      { key: "kbPerConnection", label: "RSS KB per connection", higherIsBetter: false },
+      { key: "kbPerConnection", label: "RSS KB per connection (idle)", higherIsBetter: false },
       { key: "connectionsPerSecond", label: "connections opened/s", higherIsBetter: true },
     ],
     run: ({ target, quick }) => idleConnections(target, quick ? 200 : 1000),
