@@ -322,12 +322,16 @@ export class MessageStore implements CommitParticipant {
       throw new StoreError("STORE_ALREADY_ACKED", `record ${position.segmentId}:${position.offsetBytes}`);
     }
     this.live -= 1;
-    const pending = this.pendingAcks.get(segment);
-    if (pending === undefined) {
-      this.pendingAcks.set(segment, [position.offsetBytes]);
-      this.scheduleFlush();
-    } else {
-      pending.push(position.offsetBytes);
+    // A scratch store's files are thrown away at the next start, so its acks are never read back:
+    // the index marks them, which is all that freeing a segment needs.
+    if (this.options.sync !== false) {
+      const pending = this.pendingAcks.get(segment);
+      if (pending === undefined) {
+        this.pendingAcks.set(segment, [position.offsetBytes]);
+        this.scheduleFlush();
+      } else {
+        pending.push(position.offsetBytes);
+      }
     }
     if (segment.index.liveCount === 0 && segment !== this.current.segment) this.deleteSegment(segment);
   }

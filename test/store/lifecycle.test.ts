@@ -4,6 +4,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { parseFileName } from "../../src/store/format.js";
 import { Committer } from "../../src/store/committer.js";
 import { StoreError } from "../../src/store/errors.js";
 import { openStore, payload, tempDirectory } from "../unit/store/helpers.js";
@@ -66,4 +68,23 @@ test("a deleted durable queue's store leaves the node's set", async () => {
     await persistence.close();
   }
   assert.equal(persistence.openStoreCount, 0);
+});
+
+// A scratch store's files are discarded at the next start, so writing its acks was wasted I/O;
+// its acked segments must still go.
+test("a scratch store writes no ack files, and still deletes segments whose records are all acked", async () => {
+  const directory = tempDirectory();
+  const { store } = await openStore(directory, { sync: false });
+  const positions = Array.from({ length: 200 }, (_, n) => store.append([payload(n, 1000)]).position);
+  const segmentIds = new Set(positions.map((position) => position.segmentId));
+  assert.ok(segmentIds.size >= 3, "the records span several segments");
+  for (const position of positions.slice(0, 150)) store.ack(position);
+  await new Promise((resolve) => setImmediate(resolve));
+  const files = readdirSync(directory);
+  assert.deepEqual(files.filter((name) => parseFileName(name)?.kind === "ack"), []);
+  const firstLive = positions[150]!.segmentId;
+  const segmentFiles = files.filter((name) => parseFileName(name)?.kind === "segment").map((name) => parseFileName(name)!.segmentId);
+  assert.ok(segmentFiles.every((id) => id >= firstLive), `segments before ${firstLive} are deleted: ${segmentFiles.join(", ")}`);
+  assert.equal(store.read(positions[150]!).equals(payload(150, 1000)), true);
+  await store.close();
 });
