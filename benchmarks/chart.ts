@@ -97,7 +97,8 @@ export function renderSvg(rows: ChartRow[], caption: string): string {
 export interface SavedRun {
   machine?: string;
   versions?: Record<string, string>;
-  rounds?: number;
+  /** One number for a single run; per scenario for a file merged from several runs. */
+  rounds?: number | Record<string, number>;
   quick?: boolean;
   results: PlainResults;
 }
@@ -105,7 +106,18 @@ export interface SavedRun {
 /** compare.ts --json's file → the caption line. */
 export function captionOf(saved: SavedRun): string {
   const versions = Object.entries(saved.versions ?? {}).map(([name, version]) => `${name} ${version}`).join(", ");
-  return `${saved.machine ?? ""}; ${versions}; ${saved.rounds ?? "?"} rounds${saved.quick ? " (quick)" : ""}`;
+  return `${saved.machine ?? ""}; ${versions}; ${roundsOf(saved.rounds)}${saved.quick ? " (quick)" : ""}`;
+}
+
+/** "3 rounds", or for merged runs the usual count and the exceptions: "3 rounds (S6: 5)". */
+function roundsOf(rounds: SavedRun["rounds"]): string {
+  if (rounds === undefined) return "? rounds";
+  if (typeof rounds === "number") return `${rounds} rounds`;
+  const frequency = new Map<number, number>();
+  for (const count of Object.values(rounds)) frequency.set(count, (frequency.get(count) ?? 0) + 1);
+  const usual = [...frequency].sort((x, y) => y[1] - x[1])[0]?.[0];
+  const exceptions = Object.entries(rounds).filter(([, count]) => count !== usual).map(([scenario, count]) => `${scenario}: ${count}`);
+  return `${usual} rounds${exceptions.length > 0 ? ` (${exceptions.join(", ")})` : ""}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

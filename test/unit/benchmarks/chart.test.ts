@@ -1,7 +1,7 @@
 /** The benchmark chart: which way a ratio points, and what the SVG says about each target. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chartRows, renderSvg } from "../../../benchmarks/chart.js";
+import { captionOf, chartRows, renderSvg } from "../../../benchmarks/chart.js";
 
 test("higher-is-better metrics are Warren/RabbitMQ, lower-is-better ones RabbitMQ/Warren (medians)", () => {
   const rows = chartRows({
@@ -25,4 +25,9 @@ test("the SVG marks a met target ✓ and a missed one ✗, and says so where a b
   assert.match(svg, /5\.00× ✗/, "RSS 5× lower misses the one-tenth target");
   assert.match(svg, /no figure/);
   assert.match(svg, /a &lt;caption&gt; &amp; more/);
+});
+
+test("the caption gives the rounds, with the scenarios of a merged file that ran more", () => {
+  assert.match(captionOf({ machine: "m", versions: { warren: "W" }, rounds: 3, results: {} }), /^m; warren W; 3 rounds$/);
+  assert.match(captionOf({ rounds: { S1: 3, S2: 3, S6: 5 }, results: {} }), /; 3 rounds \(S6: 5\)$/);
 });
