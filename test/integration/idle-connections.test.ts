@@ -8,6 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { once } from "node:events";
+import type { Socket } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import amqp from "amqplib";
@@ -76,6 +77,12 @@ test("a consumer that stops reading keeps its unwritten frames while other conne
   };
   for (let i = 0; i < stalledCount; i++) channel.sendToQueue("stalled", body(i, i & 0xff));
   await channel.waitForConfirms();
+  // The test means something only if the broker's writes to the stalled consumer are backed up
+  // (a machine with larger socket buffers would need more messages): check that they are.
+  const stalledOnBroker = [...broker.broker.connections].find((candidate) =>
+    (candidate as unknown as { remotePort?: number }).remotePort === stalled.socket.localPort) as unknown as { socket: Socket } | undefined;
+  assert.ok(stalledOnBroker !== undefined, "the broker's side of the stalled connection");
+  assert.ok(stalledOnBroker.socket.writableLength > 0, "the broker has writes queued for the stalled consumer");
 
   // Meanwhile another consumer gets messages of another pattern through the pool's buffers.
   const flowingCount = 20_000;
