@@ -67,6 +67,8 @@ export class Vhost {
   readonly name: string;
   readonly exchanges = new Map<string, Exchange>();
   readonly queues = new Map<string, QueueHandle>();
+  /** The queues whose tick() has something to do (message TTLs, x-expires): the clock visits only these. */
+  private readonly ticking = new Set<QueueHandle>();
   readonly stats = new Counters(Date.now());
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
@@ -179,6 +181,7 @@ export class Vhost {
     const settings = parseQueueArguments(name, this.name, options.arguments);
     const queue = this.createClassicQueue(name, options, settings);
     this.queues.set(name, queue);
+    if (queue.needsTicks) this.ticking.add(queue);
     if (isRecoverable(queue)) {
       queue.backing = this.storage?.create(this.name, name);
       this.emit({ type: "queue.declare", vhost: this.name, name, durable: true, autoDelete: queue.autoDelete, arguments: tableToJs(queue.arguments) });
@@ -210,6 +213,10 @@ export class Vhost {
         nowMs: () => Date.now(),
         log: this.log,
         createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
+        // Only listed queues are ticked (a reply-to pseudo-queue never was).
+        onNeedsTicks: (queue) => {
+          if (this.queues.get(queue.name) === queue) this.ticking.add(queue);
+        },
       },
       settings,
       argumentSettings,
@@ -233,13 +240,23 @@ export class Vhost {
 
   /** Runs on the broker's clock: message TTLs and queue expiry. */
   tick(nowMs: number): void {
-    for (const queue of this.queues.values()) queue.tick(nowMs);
+    for (const queue of this.ticking) {
+      queue.tick(nowMs);
+      // A queue that needs ticks again (a message with a TTL arrives) is added back by onNeedsTicks.
+      if (!queue.needsTicks) this.ticking.delete(queue);
+    }
+  }
+
+  /** How many queues the clock visits (for tests). */
+  get tickingQueueCount(): number {
+    return this.ticking.size;
   }
 
   /** Deletes a queue and its bindings; returns its ready message count. */
   deleteQueue(queue: QueueHandle): number {
     if (this.queues.get(queue.name) !== queue) return 0;
     this.queues.delete(queue.name);
+    this.ticking.delete(queue);
     this.removeBindingsTo(queue);
     const count = queue.delete();
     if (isRecoverable(queue)) this.emit({ type: "queue.delete", vhost: this.name, name: queue.name, ifUnused: false, ifEmpty: false });

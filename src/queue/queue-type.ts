@@ -105,6 +105,8 @@ export interface QueueHandle extends QueueDeclaration {
   touch(nowMs: number): void;
   /** Expires messages at the head and the queue itself (x-expires). Called on the broker's clock. */
   tick(nowMs: number): void;
+  /** Whether tick() has anything to do; the clock visits only queues for which it does. */
+  readonly needsTicks: boolean;
   /** Consumers are waiting and the queue is far behind: publishers into it should be held. */
   readonly overloaded: boolean;
   /** Holds a publisher until the queue catches up; it is told through flowRelieved. */

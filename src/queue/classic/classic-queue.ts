@@ -31,6 +31,8 @@ export interface ClassicQueueEvents {
   log?(message: string): void;
   /** A scratch store to page transient messages out to, or undefined if the node has none. */
   createSpill?(queue: ClassicQueue): QueueBacking | undefined;
+  /** tick() has something to do from now on (see needsTicks): the clock should visit this queue. */
+  onNeedsTicks?(queue: ClassicQueue): void;
 }
 
 export class ClassicQueue implements QueueHandle {
@@ -159,7 +161,7 @@ export class ClassicQueue implements QueueHandle {
     }
     this.pageOutIfBeyondWindow(entry);
     this.ready.push(entry);
-    if (expiresAtMs !== Infinity) this.mayExpire = true;
+    if (expiresAtMs !== Infinity) this.markMayExpire();
     this.dispatch();
     if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();
     // x-message-ttl 0: a message that could not be handed to a consumer at once expires now.
@@ -182,7 +184,7 @@ export class ClassicQueue implements QueueHandle {
       this.inMemory++;
     }
     this.ready.push(queueEntry(this.nextSequence++, message, bodySizeBytes, redelivered, expiresAtMs, priority, position, undefined));
-    if (expiresAtMs !== Infinity) this.mayExpire = true;
+    if (expiresAtMs !== Infinity) this.markMayExpire();
   }
 
   addConsumer(consumer: QueueConsumer): void {
@@ -233,7 +235,7 @@ export class ClassicQueue implements QueueHandle {
     if (this.isDeleted) return;
     for (const entry of entries) {
       entry.redelivered = true;
-      if (entry.expiresAtMs !== Infinity) this.mayExpire = true;
+      if (entry.expiresAtMs !== Infinity) this.markMayExpire();
       this.inMemory++;
       this.ready.requeue(entry);
     }
@@ -301,10 +303,26 @@ export class ClassicQueue implements QueueHandle {
   applySettings(settings: QueueSettings): void {
     this.settings = settings;
     if (settings.overflow === "drop-head") this.dropHeadWhileOverLimit();
-    if (settings.messageTtlMs !== undefined) this.mayExpire = true;
+    if (settings.messageTtlMs !== undefined) this.markMayExpire();
+    if (settings.expiresMs !== undefined) this.events.onNeedsTicks?.(this);
+  }
+
+  /**
+   * Whether tick() has anything to do: messages that may expire, or x-expires. The broker's
+   * clock visits only such queues (visiting every queue four times a second took 3.7 ms per
+   * tick at 100,000 queues).
+   */
+  get needsTicks(): boolean {
+    return !this.isDeleted && (this.mayExpire || this.settings.expiresMs !== undefined);
   }
 
   // ---- private ---------------------------------------------------------------------------
+
+  private markMayExpire(): void {
+    if (this.mayExpire) return;
+    this.mayExpire = true;
+    this.events.onNeedsTicks?.(this);
+  }
 
   /** The lower of x-message-ttl and the message's own expiration, from now (RabbitMQ's rule). */
   private expiryOf(message: Message): number {
