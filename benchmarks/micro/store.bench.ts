@@ -65,8 +65,7 @@ async function withStores<T>(count: number, run: (stores: MessageStore[], commit
 function groupCommit(storeCount: number, window: number, options: GroupCommitOptions = {}): () => Promise<Result> {
   return () =>
     withStores(storeCount, async (stores, committer) => {
-      const rounds = committer.roundsCompleted;
-      const cpu = process.cpuUsage();
+      const measure = startMeasuring(committer);
       const started = performance.now();
       const unacked = stores.map(() => [] as SegmentPosition[]);
       let confirmed = 0;
@@ -90,38 +89,39 @@ function groupCommit(storeCount: number, window: number, options: GroupCommitOpt
       }
       await Promise.all(stores.map((store) => store.waitDurable(store.appendedSequence)));
       for (const store of stores) confirmed += store.durableSequence;
-      const seconds = (performance.now() - started) / 1000;
-      const fsyncRounds = committer.roundsCompleted - rounds;
-      return {
-        name: "",
-        appendsPerSecond: confirmed / seconds,
-        cpuMicrosPerAppend: cpuMicros(cpu) / confirmed,
-        fsyncRounds,
-        recordsPerRound: confirmed / Math.max(1, fsyncRounds),
-      };
+      return measure(confirmed);
     });
+}
+
+/** Starts the clock, the CPU count and the fsync-round count; the function returned turns `appends` into a Result. */
+function startMeasuring(committer: Committer): (appends: number) => Result {
+  const rounds = committer.roundsCompleted;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  return (appends) => {
+    const seconds = (performance.now() - started) / 1000;
+    const fsyncRounds = committer.roundsCompleted - rounds;
+    return {
+      name: "",
+      appendsPerSecond: appends / seconds,
+      cpuMicrosPerAppend: cpuMicros(cpu) / appends,
+      fsyncRounds,
+      recordsPerRound: appends / Math.max(1, fsyncRounds),
+    };
+  };
 }
 
 /** Appends one record and waits for its fsync before the next: what a store without group commit gives. */
 async function fsyncPerRecord(): Promise<Result> {
   return withStores(1, async ([store], committer) => {
-    const rounds = committer.roundsCompleted;
-    const cpu = process.cpuUsage();
+    const measure = startMeasuring(committer);
     const started = performance.now();
     let count = 0;
     while (performance.now() - started < durationMs) {
       await store!.waitDurable(store!.append(parts).sequence);
       count += 1;
     }
-    const seconds = (performance.now() - started) / 1000;
-    const fsyncRounds = committer.roundsCompleted - rounds;
-    return {
-      name: "",
-      appendsPerSecond: count / seconds,
-      cpuMicrosPerAppend: cpuMicros(cpu) / count,
-      fsyncRounds,
-      recordsPerRound: count / Math.max(1, fsyncRounds),
-    };
+    return measure(count);
   });
 }
 
