@@ -2,11 +2,11 @@
  * Generates the AMQP 0-9-1 codec from RabbitMQ's JSON spec (STYLE.md practice 2,
  * after RabbitMQ's codegen.py):
  *   src/protocol/amqp091/methods.generated.ts   methods: types, decoders, encoders
- *   src/broker/message/properties.generated.ts  basic content header properties
+ *   src/message/properties.generated.ts  basic content header properties
  *
  * Run with `npm run codegen` (node --import tsx scripts/gen-amqp-codec.ts [spec.json]).
- * The spec is read from ../shared/spec/amqp-rabbitmq-0.9.1.json beside the
- * repository unless a path is given. The output is committed; a unit test runs
+ * The spec is read from spec/amqp-rabbitmq-0.9.1.json in the repository (it carries
+ * its own MIT notice) unless a path is given. The output is committed; a unit test runs
  * generateAmqpCodec() in memory and fails when the committed files differ.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { emitMethods } from "./amqp-codegen/emit-methods.js";
 import { emitProperties } from "./amqp-codegen/emit-properties.js";
 
 export const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const DEFAULT_SPEC_PATH = resolve(REPOSITORY_ROOT, "..", "shared", "spec", "amqp-rabbitmq-0.9.1.json");
+export const DEFAULT_SPEC_PATH = resolve(REPOSITORY_ROOT, "spec", "amqp-rabbitmq-0.9.1.json");
 
 export interface GeneratedFile {
   /** Relative to the repository root. */
@@ -34,7 +34,7 @@ export function generateAmqpCodec(spec: AmqpSpec = loadSpec()): GeneratedFile[] 
   const model = buildModel(spec);
   return [
     { path: "src/protocol/amqp091/methods.generated.ts", text: emitMethods(model) },
-    { path: "src/broker/message/properties.generated.ts", text: emitProperties(model) },
+    { path: "src/message/properties.generated.ts", text: emitProperties(model) },
   ];
 }
 

@@ -20,7 +20,7 @@ import { Broker } from "../../src/broker/broker.js";
 import { defaultConfig } from "../../src/config/config.js";
 import { createLogger } from "../../src/io/logger.js";
 import { AmqpConnection } from "../../src/protocol/amqp091/connection.js";
-import { BASIC_CLASS_ID, contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../src/broker/message/properties.generated.js";
+import { BASIC_CLASS_ID, contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../src/message/properties.generated.js";
 import { FrameParser, PROTOCOL_HEADER } from "../../src/protocol/amqp091/frame-parser.js";
 import { basicAckFrame, deliverFrames, deliverFramesSizeBytes, methodFrame, writeDeliver } from "../../src/protocol/amqp091/frame-writer.js";
 import { decodeMethod } from "../../src/protocol/amqp091/methods.generated.js";

@@ -11,7 +11,7 @@ import { FanoutExchangeType } from "../../src/broker/exchange/fanout.js";
 import { HeadersExchangeType } from "../../src/broker/exchange/headers.js";
 import { TOPIC_ROUTE_CACHE_ENTRIES_DEFAULT, TopicExchangeType } from "../../src/broker/exchange/topic.js";
 import type { BindingDestination, ExchangeType, RoutingInput } from "../../src/broker/exchange/exchange-type.js";
-import type { FieldTable, FieldValue } from "../../src/broker/message/field-table.js";
+import type { FieldTable, FieldValue } from "../../src/message/field-table.js";
 
 const quick = process.argv.includes("--quick");
 const roundMs = quick ? 200 : 500;

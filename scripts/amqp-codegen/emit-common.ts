@@ -4,7 +4,7 @@
  */
 import type { FieldModel, WireType } from "./spec-model.js";
 
-export const SPEC_DISPLAY_PATH = "shared/spec/amqp-rabbitmq-0.9.1.json";
+export const SPEC_DISPLAY_PATH = "spec/amqp-rabbitmq-0.9.1.json";
 export const GENERATOR_DISPLAY_PATH = "scripts/gen-amqp-codec.ts";
 
 export function generatedHeader(summary: string): string {

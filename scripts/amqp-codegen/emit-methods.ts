@@ -30,7 +30,7 @@ export function emitMethods(model: CodecModel): string {
 
 function emitImports(): string {
   return `import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { EMPTY_TABLE, decodeTable, encodedTableSizeBytes, writeTable, type FieldTable } from "../../broker/message/field-table.js";
+import { EMPTY_TABLE, decodeTable, encodedTableSizeBytes, writeTable, type FieldTable } from "../../message/field-table.js";
 import { SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
 import { ByteReader, MalformedInputError } from "../../lib/byte-reader.js";
 import { boundedByteLength, writeLongBytes, writeShortString, writeUint64Number } from "../../lib/byte-writer.js";

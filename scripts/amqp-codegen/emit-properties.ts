@@ -1,5 +1,5 @@
 /**
- * Emits src/broker/message/properties.generated.ts: the basic class's content
+ * Emits src/message/properties.generated.ts: the basic class's content
  * header properties, a full decoder and encoder, a validator that allocates
  * nothing, and one accessor per property that skips over the earlier ones.
  */
@@ -56,10 +56,10 @@ export function emitProperties(model: CodecModel): string {
 
 function emitPrelude(model: CodecModel, knownFlags: number): string {
   const fields = model.basicProperties.map((property) => `  ${property.propertyName}?: ${typeScriptType(property.wireType)}; // ${property.specName}: ${property.wireType}`);
-  return `import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
-import { ByteReader, MalformedInputError } from "../../lib/byte-reader.js";
-import { boundedByteLength, writeShortString, writeUint64Number } from "../../lib/byte-writer.js";
+  return `import { BrokerError, Errors, fail } from "../errors/registry.js";
+import { SHORT_STRING_BYTES_MAX } from "../config/limits.js";
+import { ByteReader, MalformedInputError } from "../lib/byte-reader.js";
+import { boundedByteLength, writeShortString, writeUint64Number } from "../lib/byte-writer.js";
 import { decodeTable, encodedTableSizeBytes, validateTable, writeTable, type FieldTable } from "./field-table.js";
 
 export const BASIC_CLASS_ID = ${model.basicClassId};

@@ -2,7 +2,7 @@
  * The broker: vhosts, users, and the connections attached to it. Protocol
  * adapters call into it; it never calls a protocol (DESIGN.md §2).
  */
-import { Counters } from "./stats.js";
+import { Counters } from "../lib/counters.js";
 import { ResourceMonitor, type AlarmState } from "./alarms.js";
 import { SpillArea } from "../queue/classic/spill-area.js";
 import type { BrokerConfig } from "../config/config.js";

@@ -10,7 +10,7 @@ import type { Broker } from "./broker.js";
 import type { Vhost } from "./vhost.js";
 import type { HashingAlgorithm } from "../auth/password.js";
 import { hashPassword } from "../auth/password.js";
-import { tableToJs } from "./message/field-table.js";
+import { tableToJs } from "../message/field-table.js";
 import { applyDefinitionCommand, operationsState, vhostMetadata, type DefinitionCommand } from "./definitions.js";
 import { parseTags } from "../auth/tags.js";
 import type { ApplyTo, Policy } from "./policies.js";

@@ -14,7 +14,7 @@ import type { Vhost } from "./vhost.js";
 import type { HashingAlgorithm } from "../auth/password.js";
 import { USER_LIMIT_NAMES, type UserLimits } from "../auth/users.js";
 import { fail } from "../errors/registry.js";
-import { tableFromJs } from "./message/field-table.js";
+import { tableFromJs } from "../message/field-table.js";
 import { PolicyStore, validatePolicy, type ApplyTo, type EffectivePolicy, type PolicyTarget } from "./policies.js";
 import type { BindingDestination } from "./exchange/exchange-type.js";
 

@@ -3,8 +3,8 @@
  * The default exchange ("") routes to the queue named by the routing key and
  * cannot be bound to or from, as in RabbitMQ.
  */
-import { Counters } from "./stats.js";
-import type { FieldTable } from "./message/field-table.js";
+import { Counters } from "../lib/counters.js";
+import type { FieldTable } from "../message/field-table.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
 import type { DestinationSink } from "./exchange/routing-targets.js";
 

@@ -3,9 +3,9 @@
  * Every check here reports RabbitMQ's reply code and text, so clients that
  * match on them keep working.
  */
-import { Counters } from "./stats.js";
+import { Counters } from "../lib/counters.js";
 import { fail, BrokerError } from "../errors/registry.js";
-import { EMPTY_TABLE, type FieldTable } from "./message/field-table.js";
+import { EMPTY_TABLE, type FieldTable } from "../message/field-table.js";
 import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
 import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
 import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
@@ -15,8 +15,8 @@ import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
 import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
-import type { Message } from "./message/message.js";
-import { tableToJs } from "./message/field-table.js";
+import type { Message } from "../message/message.js";
+import { tableToJs } from "../message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
 import type { SpillArea } from "../queue/classic/spill-area.js";

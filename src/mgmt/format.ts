@@ -9,8 +9,8 @@ import type { Broker, ChannelInfo, ConnectionInfo, ConsumerInfo } from "../broke
 import type { QueueHandle } from "../queue/queue-type.js";
 import type { Exchange } from "../broker/exchange.js";
 import type { Binding } from "../broker/exchange/exchange-type.js";
-import type { FieldTable } from "../broker/message/field-table.js";
-import { tableToJs } from "../broker/message/field-table.js";
+import type { FieldTable } from "../message/field-table.js";
+import { tableToJs } from "../message/field-table.js";
 import { effectivePolicy } from "../broker/definitions.js";
 import { brokerStats } from "./stats.js";
 

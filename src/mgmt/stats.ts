@@ -8,9 +8,9 @@
  */
 import type { Broker } from "../broker/broker.js";
 import type { QueueHandle } from "../queue/queue-type.js";
-import { Counters, type CounterName } from "../broker/stats.js";
+import { Counters, type CounterName } from "../lib/counters.js";
 
-export { Counters, type CounterName } from "../broker/stats.js";
+export { Counters, type CounterName } from "../lib/counters.js";
 
 export class BrokerStats {
   private readonly broker: Broker;

@@ -6,9 +6,9 @@
  * would return to a queue it already died in, through a cycle with no rejection in
  * it, is dropped, as RabbitMQ drops "fully automatic" cycles.
  */
-import { Message } from "../broker/message/message.js";
-import { decodeContentHeader, encodeContentHeader } from "../broker/message/properties.generated.js";
-import type { FieldTable, FieldValue } from "../broker/message/field-table.js";
+import { Message } from "../message/message.js";
+import { decodeContentHeader, encodeContentHeader } from "../message/properties.generated.js";
+import type { FieldTable, FieldValue } from "../message/field-table.js";
 import type { DeadLetterReason } from "./queue-type.js";
 
 const longString = (text: string): FieldValue => ({ type: "S", value: Buffer.from(text, "utf8") });

@@ -4,7 +4,7 @@
  * and compared on redeclaration as rabbit_misc:assert_args_equivalence does.
  */
 import { fail } from "../errors/registry.js";
-import type { FieldTable, FieldType, FieldValue } from "../broker/message/field-table.js";
+import type { FieldTable, FieldType, FieldValue } from "../message/field-table.js";
 
 export type Overflow = "drop-head" | "reject-publish" | "reject-publish-dlx";
 

@@ -4,9 +4,9 @@
  * or protocols: a consumer is an object the protocol adapter implements, and
  * the queue only asks it whether it can take a message and hands it one.
  */
-import type { Message } from "../broker/message/message.js";
-import type { FieldTable } from "../broker/message/field-table.js";
-import type { Counters } from "../broker/stats.js";
+import type { Message } from "../message/message.js";
+import type { FieldTable } from "../message/field-table.js";
+import type { Counters } from "../lib/counters.js";
 import type { SegmentPosition } from "../store/position.js";
 import type { DurabilityWaiter } from "./classic/queue-backing.js";
 

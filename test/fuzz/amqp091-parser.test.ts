@@ -12,7 +12,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BrokerError } from "../../src/errors/registry.js";
-import { decodeTable, encodeTable, validateTable } from "../../src/broker/message/field-table.js";
+import { decodeTable, encodeTable, validateTable } from "../../src/message/field-table.js";
 import {
   contentHeaderDeliveryMode,
   contentHeaderExpiration,
@@ -21,7 +21,7 @@ import {
   decodeContentHeader,
   encodeContentHeader,
   validateContentHeader,
-} from "../../src/broker/message/properties.generated.js";
+} from "../../src/message/properties.generated.js";
 import { FrameParser, PROTOCOL_HEADER } from "../../src/protocol/amqp091/frame-parser.js";
 import { decodeMethod, encodeMethod } from "../../src/protocol/amqp091/methods.generated.js";
 import { contentHeaderFixtures, methodFixtures, splitFrames, wireCaptures } from "../fixtures/amqp091/load-fixtures.js";

@@ -5,7 +5,7 @@
 import type { Binding, BindingDestination } from "./exchange-type.js";
 import type { DestinationSink } from "./routing-targets.js";
 import { assert } from "../../lib/assert.js";
-import { tablesEqual } from "../message/field-table.js";
+import { tablesEqual } from "../../message/field-table.js";
 
 /**
  * Bindings of one exchange, in the order they were added. Two bindings are equal when they have

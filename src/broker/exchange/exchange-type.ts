@@ -6,7 +6,7 @@
  * It knows nothing about queues, vhosts or protocols: destinations are opaque
  * objects owned by the vhost (a queue or an exchange), compared by identity.
  */
-import type { FieldTable } from "../message/field-table.js";
+import type { FieldTable } from "../../message/field-table.js";
 import type { DestinationSink } from "./routing-targets.js";
 
 /** A queue or an exchange, as seen by routing. The vhost keeps one object per destination. */

@@ -9,7 +9,7 @@
  * atom, so inside them the wire type and the order do matter. Verified against RabbitMQ 3.10.8
  * (see test/unit/broker/exchange/headers-cases.ts).
  */
-import type { FieldTable, FieldType, FieldValue } from "../message/field-table.js";
+import type { FieldTable, FieldType, FieldValue } from "../../message/field-table.js";
 
 /** RabbitMQ's name for each wire type (`rabbit_binary_parser.erl`), as its error texts print them. */
 const TYPE_ATOMS: Readonly<Record<FieldType, string>> = {

@@ -11,7 +11,7 @@
  * Each binding is compiled once into the list of (key, value) pairs that take part, so routing
  * is one Map lookup per pair and allocates nothing.
  */
-import type { FieldTable, FieldValue } from "../message/field-table.js";
+import type { FieldTable, FieldValue } from "../../message/field-table.js";
 import { fail } from "../../errors/registry.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
 import type { DestinationSink } from "./routing-targets.js";

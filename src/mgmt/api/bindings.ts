@@ -11,7 +11,7 @@ import { bindingJson, propertiesKey } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
 import { checkPermitted } from "../../auth/permissions.js";
-import { tableToJs } from "../../broker/message/field-table.js";
+import { tableToJs } from "../../message/field-table.js";
 
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
 

@@ -6,8 +6,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { Message } from "../../broker/message/message.js";
-import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../broker/message/properties.generated.js";
+import { Message } from "../../message/message.js";
+import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../message/properties.generated.js";
 import type { Exchange } from "../../broker/exchange.js";
 import { RoutingTargets } from "../../broker/exchange/routing-targets.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
@@ -20,7 +20,7 @@ import { parseConsumerPriority } from "../../queue/queue-arguments.js";
 import { routingKeysIn } from "../../queue/dead-letter.js";
 import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
-import type { CounterName } from "../../broker/stats.js";
+import type { CounterName } from "../../lib/counters.js";
 import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import { decodeMethod, type Method, type BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFramesSizeBytes, writeDeliver, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";

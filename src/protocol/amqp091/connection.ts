@@ -7,7 +7,7 @@
 import type { Socket } from "node:net";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { CLOSE_OK_TIMEOUT_MS, FLOW_HOLD_MS_MAX, FRAME_SIZE_BYTES_MIN, HANDSHAKE_TIMEOUT_MS, HEARTBEAT_MISSED_MAX, OUTPUT_BUFFER_BYTES_MAX, OUTPUT_BUFFER_BYTES_MIN, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
-import { decodeTable, encodeTable, EMPTY_TABLE, fieldToJs, tableToJs, type FieldTable } from "../../broker/message/field-table.js";
+import { decodeTable, encodeTable, EMPTY_TABLE, fieldToJs, tableToJs, type FieldTable } from "../../message/field-table.js";
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";

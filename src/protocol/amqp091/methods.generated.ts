@@ -1,5 +1,5 @@
 // GENERATED FILE: do not edit by hand.
-// Generated from shared/spec/amqp-rabbitmq-0.9.1.json by scripts/gen-amqp-codec.ts (`npm run codegen`);
+// Generated from spec/amqp-rabbitmq-0.9.1.json by scripts/gen-amqp-codec.ts (`npm run codegen`);
 // change the generator and regenerate instead. test/unit/protocol/amqp091/codegen.test.ts
 // fails when this file differs from what the generator produces.
 //
@@ -10,7 +10,7 @@
 // Decoded methods never alias the frame payload: strings and Buffers are copies.
 
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { EMPTY_TABLE, decodeTable, encodedTableSizeBytes, writeTable, type FieldTable } from "../../broker/message/field-table.js";
+import { EMPTY_TABLE, decodeTable, encodedTableSizeBytes, writeTable, type FieldTable } from "../../message/field-table.js";
 import { SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
 import { ByteReader, MalformedInputError } from "../../lib/byte-reader.js";
 import { boundedByteLength, writeLongBytes, writeShortString, writeUint64Number } from "../../lib/byte-writer.js";

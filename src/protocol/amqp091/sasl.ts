@@ -2,7 +2,7 @@
  * SASL mechanisms offered in connection.start: PLAIN (RFC 4616) and RabbitMQ's AMQPLAIN.
  * Both yield a username and password checked against the user store.
  */
-import { decodeTable, fieldToJs } from "../../broker/message/field-table.js";
+import { decodeTable, fieldToJs } from "../../message/field-table.js";
 
 export const MECHANISMS = "PLAIN AMQPLAIN";
 

@@ -2,7 +2,7 @@
  * The server-properties table of connection.start, with RabbitMQ's capabilities so
  * clients turn on the extensions they know (confirms, nacks, blocked notifications...).
  */
-import { tableFromJs, type FieldTable } from "../../broker/message/field-table.js";
+import { tableFromJs, type FieldTable } from "../../message/field-table.js";
 import { WARREN_VERSION } from "../../version.js";
 import { methodFrame } from "./frame-writer.js";
 import { MECHANISMS } from "./sasl.js";

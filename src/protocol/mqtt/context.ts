@@ -10,7 +10,7 @@ import type { Broker } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { QueueHandle } from "../../queue/queue-type.js";
-import { EMPTY_TABLE } from "../../broker/message/field-table.js";
+import { EMPTY_TABLE } from "../../message/field-table.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
 import { RetainedStore } from "./retained-store.js";

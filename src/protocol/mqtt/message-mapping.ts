@@ -8,9 +8,9 @@
  * so that MQTT-to-MQTT delivery never decodes the header. A message published over AMQP is
  * converted once, on its first MQTT delivery, and the result cached.
  */
-import { Message } from "../../broker/message/message.js";
-import { encodeContentHeader, type BasicProperties } from "../../broker/message/properties.generated.js";
-import { fieldToJs, type FieldTable, type FieldValue } from "../../broker/message/field-table.js";
+import { Message } from "../../message/message.js";
+import { encodeContentHeader, type BasicProperties } from "../../message/properties.generated.js";
+import { fieldToJs, type FieldTable, type FieldValue } from "../../message/field-table.js";
 import { decodeUtf8 } from "./packet-reader.js";
 import type { Qos } from "./packets.js";
 import { propertiesBlock } from "./packet-writer.js";

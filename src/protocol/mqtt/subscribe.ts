@@ -7,7 +7,7 @@
  * Permissions are RabbitMQ's for the same operations: configure on a queue to declare it,
  * write on the queue and read on the exchange to bind, read on the queue to consume.
  */
-import { EMPTY_TABLE } from "../../broker/message/field-table.js";
+import { EMPTY_TABLE } from "../../message/field-table.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
 import { BrokerError } from "../../errors/registry.js";

@@ -5,11 +5,11 @@
  * queue features: message TTL, queue expiry, length limits with the three
  * overflow behaviours, dead-lettering and priorities.
  */
-import { Counters } from "../../broker/stats.js";
+import { Counters } from "../../lib/counters.js";
 import { assert } from "../../lib/assert.js";
-import type { Message } from "../../broker/message/message.js";
-import type { FieldTable } from "../../broker/message/field-table.js";
-import { contentHeaderExpiration, contentHeaderPriority } from "../../broker/message/properties.generated.js";
+import type { Message } from "../../message/message.js";
+import type { FieldTable } from "../../message/field-table.js";
+import { contentHeaderExpiration, contentHeaderPriority } from "../../message/properties.generated.js";
 import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
 import { decodeMessage, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";

@@ -16,7 +16,7 @@
  * chunk is kept in memory). A new chunk is sized to the list's length (at least CHUNK_MIN), so a
  * short queue does not pay for a large chunk, and a list that empties lets its large chunks go.
  */
-import { Message } from "../../broker/message/message.js";
+import { Message } from "../../message/message.js";
 import { assert } from "../../lib/assert.js";
 import { Deque } from "../../lib/deque.js";
 import type { SegmentPosition } from "../../store/position.js";

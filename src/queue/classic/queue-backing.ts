@@ -8,7 +8,7 @@
  *   f64 expiresAtMs (Infinity when it never expires), u32 headerBytes, header, body
  */
 import { Deque } from "../../lib/deque.js";
-import { Message } from "../../broker/message/message.js";
+import { Message } from "../../message/message.js";
 import type { MessageStore } from "../../store/message-store.js";
 import type { SegmentPosition } from "../../store/position.js";
 

@@ -5,9 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Vhost } from "../../../src/broker/vhost.js";
-import { Message } from "../../../src/broker/message/message.js";
-import { encodeContentHeader, type BasicProperties } from "../../../src/broker/message/properties.generated.js";
-import { tableFromJs } from "../../../src/broker/message/field-table.js";
+import { Message } from "../../../src/message/message.js";
+import { encodeContentHeader, type BasicProperties } from "../../../src/message/properties.generated.js";
+import { tableFromJs } from "../../../src/message/field-table.js";
 
 const owner = {};
 const declare = (vhost: Vhost, name: string, args: Record<string, unknown> = {}) =>

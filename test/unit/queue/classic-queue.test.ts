@@ -2,10 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ClassicQueue, type ClassicQueueEvents } from "../../../src/queue/classic/classic-queue.js";
 import type { QueueConsumer, QueueEntry, QueueHandle } from "../../../src/queue/queue-type.js";
-import { Message } from "../../../src/broker/message/message.js";
-import { encodeContentHeader, type BasicProperties } from "../../../src/broker/message/properties.generated.js";
+import { Message } from "../../../src/message/message.js";
+import { encodeContentHeader, type BasicProperties } from "../../../src/message/properties.generated.js";
 import { parseQueueArguments, type QueueSettings } from "../../../src/queue/queue-arguments.js";
-import { tableFromJs } from "../../../src/broker/message/field-table.js";
+import { tableFromJs } from "../../../src/message/field-table.js";
 
 function queue(events: Partial<ClassicQueueEvents> = {}, args: Record<string, unknown> = {}): ClassicQueue {
   const table = tableFromJs(args);

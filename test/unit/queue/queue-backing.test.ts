@@ -6,8 +6,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Message } from "../../../src/broker/message/message.js";
-import { encodeContentHeader } from "../../../src/broker/message/properties.generated.js";
+import { Message } from "../../../src/message/message.js";
+import { encodeContentHeader } from "../../../src/message/properties.generated.js";
 import { decodeMessage, peekRecord, QueueBacking } from "../../../src/queue/classic/queue-backing.js";
 import { seedFromEnvironment, seededRandom } from "../../helpers/random.js";
 import { Committer } from "../../../src/store/committer.js";

@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Message } from "../../../src/broker/message/message.js";
+import { Message } from "../../../src/message/message.js";
 import { CHUNK_MAX, PackedEntries, PAGED_OUT, queueEntry } from "../../../src/queue/classic/packed-entries.js";
 import { FifoReadyList, PriorityReadyList, type ReadyList } from "../../../src/queue/classic/ready-list.js";
 import type { QueueEntry } from "../../../src/queue/queue-type.js";

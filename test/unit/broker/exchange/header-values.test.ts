@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { erlangEqual, formatErlangFloat } from "../../../../src/broker/exchange/header-values.js";
-import type { FieldValue } from "../../../../src/broker/message/field-table.js";
+import type { FieldValue } from "../../../../src/message/field-table.js";
 
 describe("Erlang float printing", () => {
   it("prints as OTP 25's ~tp does", () => {

@@ -8,7 +8,7 @@
  * and treats longstr and byte-array bytes alike, but keeps the type of every element inside an
  * array or nested table, and keeps a nested table's order.
  */
-import type { FieldValue } from "../../../../src/broker/message/field-table.js";
+import type { FieldValue } from "../../../../src/message/field-table.js";
 
 type Entries = ReadonlyArray<readonly [string, FieldValue]>;
 

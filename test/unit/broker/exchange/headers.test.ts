@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { HeadersExchangeType, headersMatchKind } from "../../../../src/broker/exchange/headers.js";
 import type { BindingDestination } from "../../../../src/broker/exchange/exchange-type.js";
-import type { FieldValue } from "../../../../src/broker/message/field-table.js";
+import type { FieldValue } from "../../../../src/message/field-table.js";
 import { BrokerError, Errors } from "../../../../src/errors/registry.js";
 import { headersCases, invalidMatchCases } from "./headers-cases.js";
 import { bind, message, queue, routeNames, table, text } from "./helpers.js";

@@ -1,5 +1,5 @@
 /** Small builders shared by the exchange-type tests. */
-import type { FieldTable, FieldValue } from "../../../../src/broker/message/field-table.js";
+import type { FieldTable, FieldValue } from "../../../../src/message/field-table.js";
 import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "../../../../src/broker/exchange/exchange-type.js";
 
 export function queue(name: string): BindingDestination {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASIC_CLASS_ID, encodeContentHeader } from "../../../../src/broker/message/properties.generated.js";
+import { BASIC_CLASS_ID, encodeContentHeader } from "../../../../src/message/properties.generated.js";
 import {
   HEARTBEAT_FRAME,
   basicAckFrame,

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BrokerError, Errors } from "../../../../src/errors/registry.js";
-import { EMPTY_TABLE } from "../../../../src/broker/message/field-table.js";
+import { EMPTY_TABLE } from "../../../../src/message/field-table.js";
 import {
   METHOD_IDS,
   decodeMethod,

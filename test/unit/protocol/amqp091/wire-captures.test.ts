@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeContentHeader, encodeContentHeader, validateContentHeader, contentHeaderDeliveryMode } from "../../../../src/broker/message/properties.generated.js";
+import { decodeContentHeader, encodeContentHeader, validateContentHeader, contentHeaderDeliveryMode } from "../../../../src/message/properties.generated.js";
 import { FrameParser, PROTOCOL_HEADER } from "../../../../src/protocol/amqp091/frame-parser.js";
 import { decodeMethod, encodeMethod, isContentMethod, type Method } from "../../../../src/protocol/amqp091/methods.generated.js";
 import { splitFrames, wireCaptures, type RecordedFrame } from "../../../fixtures/amqp091/load-fixtures.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { deliverFrames, deliverFramesSizeBytes, writeDeliver } from "../../../../src/protocol/amqp091/frame-writer.js";
-import { encodeContentHeader } from "../../../../src/broker/message/properties.generated.js";
+import { encodeContentHeader } from "../../../../src/message/properties.generated.js";
 
 test("writeDeliver writes exactly what the generated encoder's deliverFrames builds", () => {
   const cases = [

@@ -1,5 +1,5 @@
 // GENERATED FILE: do not edit by hand.
-// Generated from shared/spec/amqp-rabbitmq-0.9.1.json by scripts/gen-amqp-codec.ts (`npm run codegen`);
+// Generated from spec/amqp-rabbitmq-0.9.1.json by scripts/gen-amqp-codec.ts (`npm run codegen`);
 // change the generator and regenerate instead. test/unit/protocol/amqp091/codegen.test.ts
 // fails when this file differs from what the generator produces.
 //
@@ -9,10 +9,10 @@
 // properties in flag order. The message store keeps header payloads as received; the
 // accessors here read one property without decoding the others.
 
-import { BrokerError, Errors, fail } from "../../errors/registry.js";
-import { SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
-import { ByteReader, MalformedInputError } from "../../lib/byte-reader.js";
-import { boundedByteLength, writeShortString, writeUint64Number } from "../../lib/byte-writer.js";
+import { BrokerError, Errors, fail } from "../errors/registry.js";
+import { SHORT_STRING_BYTES_MAX } from "../config/limits.js";
+import { ByteReader, MalformedInputError } from "../lib/byte-reader.js";
+import { boundedByteLength, writeShortString, writeUint64Number } from "../lib/byte-writer.js";
 import { decodeTable, encodedTableSizeBytes, validateTable, writeTable, type FieldTable } from "./field-table.js";
 
 export const BASIC_CLASS_ID = 60;

@@ -13,9 +13,9 @@
  *
  * CONTRACT (shared by the codec and the core; keep the exported signatures):
  */
-import { fail } from "../../errors/registry.js";
-import { FIELD_TABLE_DEPTH_MAX, SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
-import { ByteReader, MalformedInputError } from "../../lib/byte-reader.js";
+import { fail } from "../errors/registry.js";
+import { FIELD_TABLE_DEPTH_MAX, SHORT_STRING_BYTES_MAX } from "../config/limits.js";
+import { ByteReader, MalformedInputError } from "../lib/byte-reader.js";
 
 export type FieldType = "t" | "b" | "B" | "s" | "u" | "I" | "i" | "l" | "f" | "d" | "D" | "T" | "S" | "x" | "A" | "F" | "V";
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokerError, Errors } from "../../../../src/errors/registry.js";
+import { BrokerError, Errors } from "../../../src/errors/registry.js";
 import {
   BASIC_CLASS_ID,
   contentHeaderAppId,
@@ -17,8 +17,8 @@ import {
   encodeContentHeader,
   validateContentHeader,
   type BasicProperties,
-} from "../../../../src/broker/message/properties.generated.js";
-import { contentHeaderFixtures } from "../../../fixtures/amqp091/load-fixtures.js";
+} from "../../../src/message/properties.generated.js";
+import { contentHeaderFixtures } from "../../fixtures/amqp091/load-fixtures.js";
 
 const isSyntaxError = (error: unknown): boolean => error instanceof BrokerError && error.kind === Errors.SYNTAX_ERROR;
 const isFrameError = (error: unknown): boolean => error instanceof BrokerError && error.kind === Errors.FRAME_ERROR;

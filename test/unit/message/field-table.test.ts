@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokerError, Errors } from "../../../../src/errors/registry.js";
-import { FIELD_TABLE_DEPTH_MAX } from "../../../../src/config/limits.js";
+import { BrokerError, Errors } from "../../../src/errors/registry.js";
+import { FIELD_TABLE_DEPTH_MAX } from "../../../src/config/limits.js";
 import {
   decodeTable,
   encodeTable,
@@ -15,9 +15,9 @@ import {
   validateTable,
   type FieldTable,
   type FieldValue,
-} from "../../../../src/broker/message/field-table.js";
-import { everyTypeTable } from "../../../fixtures/amqp091/fixture-values.js";
-import { methodFixtures } from "../../../fixtures/amqp091/load-fixtures.js";
+} from "../../../src/message/field-table.js";
+import { everyTypeTable } from "../../fixtures/amqp091/fixture-values.js";
+import { methodFixtures } from "../../fixtures/amqp091/load-fixtures.js";
 
 const isSyntaxError = (error: unknown): boolean => error instanceof BrokerError && error.kind === Errors.SYNTAX_ERROR;
 
