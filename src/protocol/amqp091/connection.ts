@@ -19,7 +19,7 @@ import { AmqpChannel, type ChannelConnection } from "./channel.js";
 import { parseSaslResponse } from "./sasl.js";
 import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
-import { outputBuffers } from "../../io/output-buffers.js";
+import { outputBuffers } from "../../lib/output-buffers.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
