@@ -33,11 +33,18 @@ export class DurableWaits implements DurabilityWaiter {
   private readonly onReport: () => void;
   /** Whether a queue refusing a message settles its token as lost (confirms: yes; a transaction: no). */
   private readonly refusalLoses: boolean;
+  /**
+   * Whom the queues report to: this object, or the owner when it wants to fence the reports
+   * (an AMQP channel: a report comes from the store's commit loop, which serves every queue, so
+   * a failure while handling it must stay that channel's) and pass them on here.
+   */
+  readonly waiter: DurabilityWaiter;
 
-  constructor(sink: SettledTokens, onReport: () => void, options: { refusalLoses?: boolean } = {}) {
+  constructor(sink: SettledTokens, onReport: () => void, options: { refusalLoses?: boolean; waiter?: DurabilityWaiter } = {}) {
     this.sink = sink;
     this.onReport = onReport;
     this.refusalLoses = options.refusalLoses ?? true;
+    this.waiter = options.waiter ?? this;
   }
 
   /** A new token, after every token opened before. */

@@ -95,7 +95,7 @@ export class Publisher {
       const queue = targets.at(position);
       if (filter !== undefined && !filter(queue)) continue;
       if (nodeStats !== undefined) queue.stats.totals.publish++;
-      const outcome = queue.enqueue(message, waits, token);
+      const outcome = queue.enqueue(message, waits?.waiter, token);
       if (outcome !== "accepted" && waits !== undefined) {
         if (outcome === "pending") waits.wait(token);
         else waits.refused(token);

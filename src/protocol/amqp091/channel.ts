@@ -21,7 +21,7 @@ import { routingKeysIn } from "../../queue/dead-letter.js";
 import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
 import type { CounterName } from "../../lib/counters.js";
-import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
+import type { DurabilityWaiter, QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import { decodeMethod, type Method, type BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFramesSizeBytes, writeDeliver, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
@@ -54,6 +54,11 @@ export interface ChannelConnection {
   afterBatch(task: () => void): void;
   /** connection.close with a hard error (e.g. 541 when a store failed under a transaction). */
   closeWithError(error: BrokerError): void;
+  /**
+   * A failure while serving this connection from outside its own input (a queue delivering, the
+   * store confirming): logged, then the connection closes with 541 on the next tick.
+   */
+  failed(error: unknown, during: string): void;
 }
 
 interface PendingPublish {
@@ -70,7 +75,7 @@ interface PendingPublish {
 
 type AckOperation = { kind: "ack" | "reject"; deliveries: Delivery[]; requeue: boolean };
 
-export class AmqpChannel implements ConsumerChannel {
+export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   readonly number: number;
   private readonly connection: ChannelConnection;
   /** After we send channel.close, everything but close/close-ok is ignored until close-ok. */
@@ -206,14 +211,14 @@ export class AmqpChannel implements ConsumerChannel {
             },
             nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
           });
-          this.waits = new DurableWaits(this.confirms, () => this.scheduleFlush());
+          this.waits = new DurableWaits(this.confirms, () => this.scheduleFlush(), { waiter: this });
         }
         if (!method.nowait) this.send({ method: "confirm.select-ok" });
         return;
       case "tx.select":
         if (this.confirms !== undefined) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
         this.transactional = true;
-        this.waits ??= new DurableWaits({ settled: (_token, lost) => this.commitSettled(lost) }, () => this.scheduleFlush(), { refusalLoses: false });
+        this.waits ??= new DurableWaits({ settled: (_token, lost) => this.commitSettled(lost) }, () => this.scheduleFlush(), { refusalLoses: false, waiter: this });
         return this.send({ method: "tx.select-ok" });
       case "tx.commit":
         return this.txCommit();
@@ -516,13 +521,27 @@ export class AmqpChannel implements ConsumerChannel {
     return this.channelPrefetchCount === 0 || this.unacked.count < this.channelPrefetchCount;
   }
 
+  /**
+   * Called by a queue's dispatch, which may run inside another connection's publish: a failure
+   * here must not reach that caller. The entry is recorded as unacked first, so when this
+   * connection closes for the failure it goes back to its queue (a no-ack delivery was the
+   * queue's to forget: at most once).
+   */
   deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
-    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     if (!consumer.noAck) {
       consumer.unackedCount++;
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
     }
+    try {
+      this.writeDelivery(consumer, queue, entry, tag);
+    } catch (error) {
+      this.connection.failed(error, `delivering to consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private writeDelivery(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry, tag: number): void {
+    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     const message = entry.message;
     const frameMaxBytes = this.connection.frameMaxBytes;
     const encoded = this.delivered;
@@ -545,7 +564,16 @@ export class AmqpChannel implements ConsumerChannel {
   /** The exchange and routing key of the last delivery, and their UTF-8 bytes. */
   private readonly delivered = { exchange: "", exchangeBytes: EMPTY_BODY, routingKey: "", routingKeyBytes: EMPTY_BODY };
 
+  /** Called by a queue being deleted, from whoever deleted it: fenced like deliver(). */
   consumerCancelledByServer(consumer: AmqpConsumer): void {
+    try {
+      this.tellConsumerCancelled(consumer);
+    } catch (error) {
+      this.connection.failed(error, `cancelling consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private tellConsumerCancelled(consumer: AmqpConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
     this.consumers.delete(consumer.tag);
     // RabbitMQ's consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
@@ -720,6 +748,29 @@ export class AmqpChannel implements ConsumerChannel {
     }
   }
 
+  /**
+   * A queue has the publish (or transaction) with this token on disk. Called from the store's
+   * commit loop, which serves every queue: a failure here is this connection's (fenced).
+   */
+  messageDurable(token: number): void {
+    if (this.waits === undefined || this.closing) return;
+    try {
+      this.waits.messageDurable(token);
+    } catch (error) {
+      this.connection.failed(error, `confirming publish ${token} on channel ${this.number}`);
+    }
+  }
+
+  /** A queue's store failed before the publish with this token reached the disk: it is nacked. Fenced like messageDurable(). */
+  messageLost(token: number): void {
+    if (this.waits === undefined || this.closing) return;
+    try {
+      this.waits.messageLost(token);
+    } catch (error) {
+      this.connection.failed(error, `nacking publish ${token} on channel ${this.number}`);
+    }
+  }
+
   /** Confirms (and commit-oks) go out once per batch of input or of fsync reports, coalesced with multiple. */
   private scheduleFlush(): void {
     if (this.flushScheduled || this.closing || !this.waits?.hasSettled) return;
@@ -738,10 +789,15 @@ export class AmqpChannel implements ConsumerChannel {
   /** A tx.commit's persistent messages are all on disk (or a store failed first). */
   private commitSettled(lost: boolean): void {
     if (this.closing) return;
-    // A transaction whose messages did not all reach the disk did not commit.
-    // 541 is a hard error: the connection closes, as it did when an append failed at once.
-    if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
-    else this.send({ method: "tx.commit-ok" });
+    try {
+      // A transaction whose messages did not all reach the disk did not commit.
+      // 541 is a hard error: the connection closes, as it did when an append failed at once.
+      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
+      else this.send({ method: "tx.commit-ok" });
+    } catch (error) {
+      // Told after the store's commit loop reported: the failure is this connection's.
+      this.connection.failed(error, `answering tx.commit on channel ${this.number}`);
+    }
   }
 
   /** Adds to the message counters of the queue (if any), the vhost and the node: a few field increments. */
