@@ -423,9 +423,20 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", queue.name);
     if (method.ifUnused && queue.consumerCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' in use`);
     if (method.ifEmpty && queue.readyCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' not empty`);
-    const messageCount = this.vhost.deleteQueue(queue);
-    if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    // This channel's own consumers of the queue hear basic.cancel after delete-ok, as from RabbitMQ 3.10.8
+    // (checked): py-amqp (kombu, Celery) raises ConsumerCancelled from queue_delete() when the cancel comes first.
+    const cancels: string[] = (this.cancelsAfterReply = []);
+    try {
+      const messageCount = this.vhost.deleteQueue(queue);
+      if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    } finally {
+      this.cancelsAfterReply = undefined;
+      for (const consumerTag of cancels) this.send({ method: "basic.cancel", consumerTag, nowait: true });
+    }
   }
+
+  /** While this channel deletes a queue: the tags of its consumers cancelled by that delete, told after the reply. */
+  private cancelsAfterReply: string[] | undefined;
 
   // ---- consuming -------------------------------------------------------------------------
 
@@ -529,7 +540,9 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (this.consumers.get(consumer.tag) !== consumer) return;
     this.consumers.delete(consumer.tag);
     // RabbitMQ's consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
-    if (this.connection.consumerCancelNotify && !this.closing) this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
+    if (!this.connection.consumerCancelNotify || this.closing) return;
+    if (this.cancelsAfterReply !== undefined) this.cancelsAfterReply.push(consumer.tag);
+    else this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
   }
 
   private basicGet(method: Extract<Method, { method: "basic.get" }>): void {

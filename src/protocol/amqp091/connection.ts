@@ -19,7 +19,7 @@ import { AmqpChannel, type ChannelConnection } from "./channel.js";
 import { parseSaslResponse } from "./sasl.js";
 import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
-import { outputBuffers } from "../../io/output-buffers.js";
+import { outputBuffers } from "../../lib/output-buffers.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -239,7 +239,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       if (type === FRAME_HEADER) channel.onHeader(data, start, end);
       else channel.onBody(data, start, end);
     } catch (error) {
-      this.channelFailed(channel, error, undefined);
+      // A soft error in a publish's content (user_id, expiration, size, reply-to) names basic.publish,
+      // (60, 40), as RabbitMQ 3.10.8 does (checked); framing errors are the connection's and name none.
+      this.channelFailed(channel, error, error instanceof BrokerError && !error.kind.hard ? PUBLISH_FOR_ERRORS : undefined);
     }
   }
 
