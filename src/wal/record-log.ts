@@ -21,8 +21,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { FileSystem } from "../io/file-system.js";
-import { nodeFileSystem } from "../io/file-system.js";
-import { nodeFileRenamer, type FileRenamer } from "../io/file-rename.js";
+import type { FileRenamer } from "../io/file-rename.js";
 import { assert } from "../lib/assert.js";
 import { LogError } from "./errors.js";
 import { LOG_HEADER_BYTES, checkLogHeader, decodeRecords, encodeLogHeader, encodeRecord } from "./log-format.js";
@@ -31,8 +30,9 @@ export interface RecordLogOptions {
   readonly path: string;
   /** 4 upper-case ASCII characters naming what the log holds; a file with another tag is refused. */
   readonly tag: string;
-  readonly fileSystem?: FileSystem;
-  readonly renamer?: FileRenamer;
+  /** The node's files (io/), handed down by the composition root or a test. */
+  readonly fileSystem: FileSystem;
+  readonly renamer: FileRenamer;
   /** Repairs made at open (a torn tail cut off, leftover temporary files removed), as sentences. */
   readonly log?: (message: string) => void;
   /** After each successful round: every record up to this sequence is durable. */
@@ -108,8 +108,8 @@ export class RecordLog {
     encodeLogHeader(options.tag); // checks the tag
     this.path = options.path;
     this.tag = options.tag;
-    this.fileSystem = options.fileSystem ?? nodeFileSystem;
-    this.renamer = options.renamer ?? nodeFileRenamer;
+    this.fileSystem = options.fileSystem;
+    this.renamer = options.renamer;
     this.onDurable = options.onDurable;
     this.defer = options.defer ?? ((run) => void setImmediate(run));
   }

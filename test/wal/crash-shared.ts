@@ -5,8 +5,13 @@
 import { spawn } from "node:child_process";
 import { writeSync } from "node:fs";
 import { seededRandom } from "../helpers/random.js";
+import { nodeFileSystem } from "../../src/io/file-system.js";
+import { nodeFileRenamer } from "../../src/io/file-rename.js";
 
 export { seededRandom };
+
+/** The real files, as the composition root hands them to a log. */
+export const realFiles = { fileSystem: nodeFileSystem, renamer: nodeFileRenamer };
 
 /** The payload of record `index`: its index, then bytes derived from (seed, index) alone. About 2% are large. */
 export function crashPayload(seed: number, index: number): Buffer {

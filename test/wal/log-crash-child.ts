@@ -5,7 +5,7 @@
  * Usage: node --import tsx log-crash-child.ts <path> <seed> <firstIndex>
  */
 import { RecordLog } from "../../src/wal/record-log.js";
-import { crashPayload, seededRandom, writeLine } from "./crash-shared.js";
+import { crashPayload, realFiles, seededRandom, writeLine } from "./crash-shared.js";
 
 const [path, seedText, firstIndexText] = process.argv.slice(2);
 const seed = Number(seedText);
@@ -17,7 +17,7 @@ const say = (line: string): void => writeLine(1, line);
 const indexOfSequence = new Map<number, number>();
 const { log, records } = RecordLog.open({
   path: path!,
-  tag: "CRSH",
+  tag: "CRSH", ...realFiles,
   log: (message) => writeLine(2, `child log: ${message}`),
   onDurable: (sequence) => {
     const index = indexOfSequence.get(sequence);

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RecordLog } from "../../src/wal/record-log.js";
 import { LOG_HEADER_BYTES, encodeRecordBytes } from "../../src/wal/log-format.js";
-import { crashPayload, roundsPlan, runUntilKilled, seededRandom } from "./crash-shared.js";
+import { crashPayload, realFiles, roundsPlan, runUntilKilled, seededRandom } from "./crash-shared.js";
 
 const CHILD = fileURLToPath(new URL("./log-crash-child.ts", import.meta.url));
 
@@ -53,7 +53,7 @@ test("records reported durable survive SIGKILL, in order and byte-exact", { time
       const torn = random() < 0.3 ? tearTail(path, seed, random) : 0;
 
       const repairs: string[] = [];
-      const { log, records } = RecordLog.open({ path, tag: "CRSH", log: (message) => repairs.push(message) });
+      const { log, records } = RecordLog.open({ path, tag: "CRSH", ...realFiles, log: (message) => repairs.push(message) });
       await log.close();
       if (torn > 0) {
         const cut = /cut (\d+) bytes/.exec(repairs.join("; "));

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeFileSystem } from "../../../src/io/file-system.js";
+import { nodeFileRenamer } from "../../../src/io/file-rename.js";
 import { FaultyFileSystem } from "../store/helpers.js";
 
 export function scratchDirectory(t: { after(fn: () => void): void }, prefix = "warren-wal-"): string {
@@ -44,3 +45,6 @@ export function tracked(promise: Promise<void>): { settled: boolean; promise: Pr
   promise.then(() => (state.settled = true), () => (state.settled = true));
   return state;
 }
+
+/** The real files, as the composition root hands them to a log. */
+export const realFiles = { fileSystem: nodeFileSystem, renamer: nodeFileRenamer };

@@ -11,7 +11,7 @@ import { RecordLog } from "../../../src/wal/record-log.js";
 import { LogError } from "../../../src/wal/errors.js";
 import { LOG_HEADER_BYTES, decodeRecords, encodeRecordBytes } from "../../../src/wal/log-format.js";
 import { FaultyFileSystem } from "../store/helpers.js";
-import { GatedFileSystem, scratchDirectory, tracked, turns } from "./helpers.js";
+import { GatedFileSystem, realFiles, scratchDirectory, tracked, turns } from "./helpers.js";
 
 const payload = (index: number, bytes = 10 + (index % 50)): Buffer => {
   const buffer = Buffer.alloc(bytes, index & 0xff);
@@ -21,27 +21,27 @@ const payload = (index: number, bytes = 10 + (index % 50)): Buffer => {
 
 test("records come back in order after a reopen, byte-exact, parts joined", async (t) => {
   const path = join(scratchDirectory(t), "sub", "test.log");
-  const { log, records } = RecordLog.open({ path, tag: "TEST" });
+  const { log, records } = RecordLog.open({ path, tag: "TEST", ...realFiles });
   assert.deepEqual(records, []);
   assert.equal(existsSync(path), false, "nothing written before the first record");
   await Promise.all(Array.from({ length: 50 }, (_, index) => log.append(index % 2 ? payload(index) : [payload(index).subarray(0, 4), payload(index).subarray(4)])));
   await log.append(Buffer.alloc(0));
   await log.close();
-  const reopened = RecordLog.open({ path, tag: "TEST" });
+  const reopened = RecordLog.open({ path, tag: "TEST", ...realFiles });
   assert.equal(reopened.records.length, 51);
   for (let index = 0; index < 50; index++) assert.ok(reopened.records[index]!.equals(payload(index)), `record ${index}`);
   assert.equal(reopened.records[50]!.length, 0);
   assert.deepEqual(reopened.repairs, []);
   await reopened.log.append(payload(99));
   await reopened.log.close();
-  assert.equal(RecordLog.open({ path, tag: "TEST" }).records.length, 52);
+  assert.equal(RecordLog.open({ path, tag: "TEST", ...realFiles }).records.length, 52);
 });
 
 test("a record is reported only after its fdatasync, and one fdatasync covers every record appended while the last one ran", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
   const fileSystem = new GatedFileSystem();
   const durableReports: number[] = [];
-  const { log } = RecordLog.open({ path, tag: "TEST", fileSystem, onDurable: (sequence) => durableReports.push(sequence) });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles, fileSystem, onDurable: (sequence) => durableReports.push(sequence) });
   await log.append(payload(0));
   const syncsBefore = fileSystem.dataSyncs;
 
@@ -62,7 +62,7 @@ test("a record is reported only after its fdatasync, and one fdatasync covers ev
 
 test("nothing reaches the file before the turn's microtasks are over", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
-  const { log } = RecordLog.open({ path, tag: "TEST" });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles });
   await log.append(payload(0));
   const before = statSync(path).size;
   const appended = log.append(payload(1));
@@ -75,7 +75,7 @@ test("nothing reaches the file before the turn's microtasks are over", async (t)
 
 test("a torn tail is cut off at open and the log goes on after the last whole record", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
-  const { log } = RecordLog.open({ path, tag: "TEST" });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles });
   for (let index = 0; index < 5; index++) await log.append(payload(index));
   await log.close();
   const whole = statSync(path).size;
@@ -83,7 +83,7 @@ test("a torn tail is cut off at open and the log goes on after the last whole re
   for (const tornBytes of [1, 11, 12, 100, record.length - 1]) {
     appendFileSync(path, record.subarray(0, tornBytes));
     const messages: string[] = [];
-    const reopened = RecordLog.open({ path, tag: "TEST", log: (message) => messages.push(message) });
+    const reopened = RecordLog.open({ path, tag: "TEST", ...realFiles, log: (message) => messages.push(message) });
     assert.equal(reopened.records.length, 5, `torn after ${tornBytes} bytes`);
     assert.ok(messages.some((message) => message.includes(`cut ${tornBytes} bytes`)), messages.join("; "));
     assert.equal(statSync(path).size, whole, "cut off on disk");
@@ -91,7 +91,7 @@ test("a torn tail is cut off at open and the log goes on after the last whole re
   }
   // A zero-filled tail (a file extended but never written, after a power cut) never passes for a record.
   appendFileSync(path, Buffer.alloc(4096));
-  const zeroed = RecordLog.open({ path, tag: "TEST" });
+  const zeroed = RecordLog.open({ path, tag: "TEST", ...realFiles });
   assert.equal(zeroed.records.length, 5);
   assert.match(zeroed.repairs.join(), /cut 4096 bytes/);
   await zeroed.log.append(payload(6));
@@ -103,7 +103,7 @@ test("a torn tail is cut off at open and the log goes on after the last whole re
 
 test("reading stops at the first damaged record, wherever the damage is", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
-  const { log } = RecordLog.open({ path, tag: "TEST" });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles });
   for (let index = 0; index < 4; index++) await log.append(payload(index, 20));
   await log.close();
   const file = readFileSync(path);
@@ -121,20 +121,20 @@ test("reading stops at the first damaged record, wherever the damage is", async 
 test("a file of another kind, or not a log at all, is refused and left alone", async (t) => {
   const directory = scratchDirectory(t);
   const path = join(directory, "test.log");
-  const { log } = RecordLog.open({ path, tag: "AAAA" });
+  const { log } = RecordLog.open({ path, tag: "AAAA", ...realFiles });
   await log.append(payload(1));
   await log.close();
-  assert.throws(() => RecordLog.open({ path, tag: "BBBB" }), (error: unknown) => error instanceof LogError && error.code === "LOG_CORRUPT" && /'AAAA' log/.test(error.message));
+  assert.throws(() => RecordLog.open({ path, tag: "BBBB", ...realFiles }), (error: unknown) => error instanceof LogError && error.code === "LOG_CORRUPT" && /'AAAA' log/.test(error.message));
   const foreign = join(directory, "foreign.log");
   writeFileSync(foreign, "definitely not a log");
-  assert.throws(() => RecordLog.open({ path: foreign, tag: "AAAA" }), /bad magic/);
+  assert.throws(() => RecordLog.open({ path: foreign, tag: "AAAA", ...realFiles }), /bad magic/);
   assert.equal(readFileSync(foreign, "utf8"), "definitely not a log");
 });
 
 test("a failed fdatasync rejects every waiter and every later append; a new log can start over", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
   const fileSystem = new GatedFileSystem();
-  const { log } = RecordLog.open({ path, tag: "TEST", fileSystem });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles, fileSystem });
   await log.append(payload(0));
   fileSystem.holdSyncs();
   const inRound = log.append(payload(1));
@@ -149,22 +149,22 @@ test("a failed fdatasync rejects every waiter and every later append; a new log 
   assert.ok(log.failed);
   fileSystem.syncFailureCode = undefined;
 
-  const fresh = RecordLog.create({ path, tag: "TEST", fileSystem });
+  const fresh = RecordLog.create({ path, tag: "TEST", ...realFiles, fileSystem });
   await fresh.rewrite([payload(0), payload(1), payload(2)]);
   await fresh.append(payload(3));
   await fresh.close();
-  assert.deepEqual(RecordLog.open({ path, tag: "TEST" }).records, [payload(0), payload(1), payload(2), payload(3)]);
+  assert.deepEqual(RecordLog.open({ path, tag: "TEST", ...realFiles }).records, [payload(0), payload(1), payload(2), payload(3)]);
 });
 
 test("a failed write rejects its waiters; recovery cuts the partial record it left", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
   const fileSystem = new FaultyFileSystem();
-  const { log } = RecordLog.open({ path, tag: "TEST", fileSystem });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles, fileSystem });
   await log.append(payload(0));
   fileSystem.writeFailure = { code: "ENOSPC", bytesBeforeFailure: 5 };
   await assert.rejects(log.append(payload(1)), /ENOSPC/);
   assert.throws(() => log.append(payload(2)), /LOG_FAILED/);
-  const reopened = RecordLog.open({ path, tag: "TEST" });
+  const reopened = RecordLog.open({ path, tag: "TEST", ...realFiles });
   assert.deepEqual(reopened.records, [payload(0)]);
   assert.match(reopened.repairs.join(), /cut 5 bytes/);
   await reopened.log.close();
@@ -174,7 +174,7 @@ test("a rewrite replaces the log atomically; appends made after it follow it; an
   const directory = scratchDirectory(t);
   const path = join(directory, "test.log");
   const fileSystem = new GatedFileSystem();
-  const { log } = RecordLog.open({ path, tag: "TEST", fileSystem });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles, fileSystem });
   for (let index = 0; index < 20; index++) await log.append(payload(index));
   const sizeBefore = statSync(path).size;
 
@@ -191,11 +191,11 @@ test("a rewrite replaces the log atomically; appends made after it follow it; an
   assert.equal(log.rewrites, 2, "the creation of the file, then this one");
   assert.equal(log.sizeBytes, statSync(path).size);
   await log.close();
-  assert.deepEqual(RecordLog.open({ path, tag: "TEST" }).records, [payload(7), payload(8)]);
+  assert.deepEqual(RecordLog.open({ path, tag: "TEST", ...realFiles }).records, [payload(7), payload(8)]);
   assert.deepEqual(readdirSync(directory), ["test.log"]);
 
   writeFileSync(`${path}.123-4.tmp`, "half a rewrite");
-  const reopened = RecordLog.open({ path, tag: "TEST" });
+  const reopened = RecordLog.open({ path, tag: "TEST", ...realFiles });
   assert.deepEqual(reopened.records, [payload(7), payload(8)]);
   assert.match(reopened.repairs.join(), /interrupted rewrite/);
   assert.deepEqual(readdirSync(directory), ["test.log"]);
@@ -203,7 +203,7 @@ test("a rewrite replaces the log atomically; appends made after it follow it; an
 
 test("a closed log refuses appends", async (t) => {
   const path = join(scratchDirectory(t), "test.log");
-  const { log } = RecordLog.open({ path, tag: "TEST" });
+  const { log } = RecordLog.open({ path, tag: "TEST", ...realFiles });
   const appended = log.append(payload(1));
   await log.close();
   await appended;
