@@ -32,13 +32,16 @@ export interface PersistenceOptions {
 export class NodePersistence implements QueueStorage {
   private readonly options: PersistenceOptions;
   private readonly logger: Logger;
-  private readonly committer = new Committer();
+  private readonly committer: Committer;
   private readonly stores = new Set<MessageStore>();
   private metadata: MetadataStore | undefined;
 
   private constructor(options: PersistenceOptions, logger: Logger) {
     this.options = options;
     this.logger = logger;
+    // Connections fence their own confirms (a failure closes that connection with 541); what still
+    // escapes to the commit loop is logged, so the node and every other store's commits carry on.
+    this.committer = new Committer({ onListenerError: (error) => logger.error({ err: error }, "internal error in a listener of the store's commit loop") });
   }
 
   /**
