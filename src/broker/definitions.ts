@@ -14,6 +14,7 @@ import type { Vhost } from "./vhost.js";
 import { VHOST_LIMIT_NAMES, type DefinitionCommand, type VhostLimits } from "../metadata/commands.js";
 import { USER_LIMIT_NAMES, type UserLimits } from "../auth/users.js";
 import { fail } from "../errors/registry.js";
+import { userPatternProblem } from "../lib/user-pattern.js";
 import { tableFromJs } from "../message/field-table.js";
 import { PolicyStore, validatePolicy, type ApplyTo, type EffectivePolicy, type PolicyTarget } from "./policies.js";
 import type { BindingDestination } from "./exchange/exchange-type.js";
@@ -231,13 +232,11 @@ function requireUser(broker: Broker, name: string) {
   return user;
 }
 
+/** Permission patterns are matched by the linear-time engine (src/lib/user-pattern.ts): its syntax decides. */
 function checkPatterns(patterns: string[]): void {
   for (const pattern of patterns) {
-    try {
-      new RegExp(pattern);
-    } catch {
-      throw fail.preconditionFailed(`'${pattern}' is not a valid regular expression`);
-    }
+    const problem = userPatternProblem(pattern);
+    if (problem !== undefined) throw fail.preconditionFailed(problem);
   }
 }
 

@@ -6,6 +6,8 @@
  * stores, validates and matches; acting on the keys belongs to the queues and exchanges,
  * which subscribe to changes so that existing objects follow at once.
  */
+import { compileStoredPattern, userPatternProblem } from "../lib/user-pattern.js";
+
 export type ApplyTo = "queues" | "exchanges" | "all" | "classic_queues" | "quorum_queues" | "streams";
 export const APPLY_TO_VALUES: readonly ApplyTo[] = ["queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams"];
 
@@ -105,11 +107,8 @@ export function validatePolicy(policy: { pattern: unknown; priority: unknown; ap
   const problems: string[] = [];
   if (typeof policy.pattern !== "string") problems.push("the pattern must be a string");
   else {
-    try {
-      new RegExp(policy.pattern);
-    } catch {
-      problems.push(`the pattern '${policy.pattern}' is not a valid regular expression`);
-    }
+    const problem = userPatternProblem(policy.pattern);
+    if (problem !== undefined) problems.push(`the pattern: ${problem}`);
   }
   if (!Number.isInteger(policy.priority)) problems.push("the priority must be an integer");
   if (!APPLY_TO_VALUES.includes(policy.applyTo as ApplyTo)) problems.push(`apply-to must be one of ${APPLY_TO_VALUES.join(", ")}`);
@@ -125,16 +124,10 @@ export interface PolicyTarget {
   readonly queueType?: string;
 }
 
-const compiledPatterns = new Map<string, RegExp>();
-
+/** Patterns are users' regular expressions: matched with the linear-time engine of src/lib/user-pattern.ts. */
 function matches(policy: Policy, target: PolicyTarget): boolean {
   if (!appliesTo(policy.applyTo, target)) return false;
-  let regex = compiledPatterns.get(policy.pattern);
-  if (regex === undefined) {
-    regex = new RegExp(policy.pattern);
-    compiledPatterns.set(policy.pattern, regex);
-  }
-  return regex.test(target.name);
+  return compileStoredPattern(policy.pattern).test(target.name);
 }
 
 function appliesTo(applyTo: ApplyTo, target: PolicyTarget): boolean {

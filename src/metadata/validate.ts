@@ -11,6 +11,7 @@ import { BrokerError, Errors, fail } from "../errors/registry.js";
 import { METADATA_COMMAND_BYTES_MAX, NAME_BYTES_MAX } from "../config/limits.js";
 import { USER_LIMIT_NAMES, VHOST_LIMIT_NAMES, type DefinitionCommand } from "./commands.js";
 import { validatePolicy } from "./policies.js";
+import { userPatternProblem } from "../lib/user-pattern.js";
 import { type MetadataState, type VhostRecord } from "./state.js";
 
 /** The exchange types a vhost can create (RabbitMQ's built-in four; names are case-sensitive). */
@@ -134,13 +135,11 @@ function requireQueue(vhost: VhostRecord, name: string): void {
   if (!vhost.queues.has(name)) throw fail.notFound(`no queue '${name}' in vhost '${vhost.name}'`);
 }
 
+/** Permission patterns are matched by the linear-time engine (src/lib/user-pattern.ts): its syntax decides. */
 function checkPatterns(patterns: string[]): void {
   for (const pattern of patterns) {
-    try {
-      new RegExp(pattern);
-    } catch {
-      throw fail.preconditionFailed(`'${pattern}' is not a valid regular expression`);
-    }
+    const problem = userPatternProblem(pattern);
+    if (problem !== undefined) throw fail.preconditionFailed(problem);
   }
 }
 
