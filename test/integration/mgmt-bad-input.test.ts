@@ -90,3 +90,19 @@ test("bindings and publishes over HTTP are checked against topic permissions, as
   assert.match(refusedPublish.body.reason, /write access to topic 'secret\.x' in exchange 'amq\.topic'/);
   assert.deepEqual((await publish("allowed.x")).body, { routed: true });
 });
+
+test("keys named like Object.prototype's are plain data (found by test/fuzz/mgmt-api.test.ts)", async () => {
+  for (const key of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+    const answer = await call("PUT", "/api/policies/%2F/prototype-keys", `{"pattern":"^x$","definition":{"${key}":{"max-length":1}}}`);
+    assert.equal(answer.status, 400, key);
+    assert.equal(answer.body.reason, `Validation failed: '${key}' is not a recognised policy setting`);
+  }
+  // Two bindings whose arguments differ only under a "__proto__" key are two bindings.
+  for (const value of [1, 2]) {
+    const bound = await call("POST", "/api/bindings/%2F/e/amq.headers/q/bad-input", `{"routing_key":"","arguments":{"__proto__":{"v":${value}}}}`);
+    assert.equal(bound.status, 201);
+  }
+  const bindings = await call("GET", "/api/queues/%2F/bad-input/bindings");
+  const fromHeaders = bindings.body.filter((binding: { source: string }) => binding.source === "amq.headers");
+  assert.deepEqual(fromHeaders.map((binding: { arguments: unknown }) => JSON.stringify(binding.arguments)).sort(), ['{"__proto__":{"v":1}}', '{"__proto__":{"v":2}}']);
+});
