@@ -14,7 +14,6 @@
  * event-loop turn (a socket read holding many publishes) joins the first round too.
  */
 import type { FileSystem } from "../io/file-system.js";
-import { nodeFileSystem } from "../io/file-system.js";
 import { assert } from "../lib/assert.js";
 
 /**
@@ -94,7 +93,8 @@ export interface CommitParticipant {
 }
 
 export interface CommitterOptions {
-  fileSystem?: FileSystem;
+  /** The disk: node/ hands down the real one, a test one that fails on demand. */
+  fileSystem: FileSystem;
 }
 
 export class Committer {
@@ -107,8 +107,8 @@ export class Committer {
   roundsCompleted = 0;
   filesSynced = 0;
 
-  constructor(options: CommitterOptions = {}) {
-    this.fileSystem = options.fileSystem ?? nodeFileSystem;
+  constructor(options: CommitterOptions) {
+    this.fileSystem = options.fileSystem;
   }
 
   /** The participant has written something; it will be told when that is durable. */

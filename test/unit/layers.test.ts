@@ -68,8 +68,6 @@ const ALLOWED_VIOLATIONS: readonly string[] = [
   "up: metadata/metadata-store.ts -> broker/definitions.ts",
   // The QoS 2 id log moves onto the durable log in src/wal/, which receives its FileSystem.
   "io: protocol/mqtt/inbound-qos2-store.ts -> io/file-system.ts",
-  // The committer's default FileSystem goes when node/ hands the store its io.
-  "io: store/committer.ts -> io/file-system.ts",
 ];
 
 interface Import {
