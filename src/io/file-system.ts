@@ -42,8 +42,13 @@ export interface FileSystem {
   removeDirectory(path: string): void;
 }
 
-/** Operations by path that the node needs beside the store's (markers, the disk alarm). */
+/**
+ * Operations by path that the node needs beside the store's (markers, the disk alarm). It is a
+ * FileRenamer too (io/file-rename.ts), so the node's one disk can be handed to the durable log.
+ */
 export interface PathOperations {
+  /** Moves `fromPath` to `toPath`, replacing `toPath` if it exists. Durable only after the directory's fsync. */
+  rename(fromPath: string, toPath: string): void;
   /** Whether a file or directory exists at `path`. */
   exists(path: string): boolean;
   /** Replaces the file's contents (creating it); not synced: open it and sync() for that. */
@@ -78,6 +83,7 @@ export const nodeFileSystem: FileSystem & PathOperations = {
   makeDirectory: (path) => void fs.mkdirSync(path, { recursive: true }),
   removeFile: (path) => fs.rmSync(path, { force: true }),
   removeDirectory: (path) => fs.rmSync(path, { recursive: true, force: true }),
+  rename: (fromPath, toPath) => fs.renameSync(fromPath, toPath),
   exists: (path) => fs.existsSync(path),
   writeFile: (path, contents) => fs.writeFileSync(path, contents),
   freeBytes: (path) => {

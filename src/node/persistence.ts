@@ -39,7 +39,9 @@ export class NodePersistence implements QueueStorage {
     this.options = options;
     this.logger = logger;
     this.io = io;
-    this.committer = new Committer({ fileSystem: io.fileSystem });
+    // Connections fence their own confirms (a failure closes that connection with 541); what still
+    // escapes to the commit loop is logged, so the node and every other store's commits carry on.
+    this.committer = new Committer({ fileSystem: io.fileSystem, onListenerError: (error) => logger.error({ err: error }, "internal error in a listener of the store's commit loop") });
   }
 
   /**
