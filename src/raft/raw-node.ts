@@ -103,12 +103,15 @@ export class RawNode {
     if (progress?.state === "snapshot") progress.becomeProbe();
   }
 
-  /** The index, term and membership of a snapshot the state machine takes at `index` (≤ applied). */
-  snapshotMetadata(index: number): Omit<Snapshot, "data"> {
+  /**
+   * The index, term and membership of a snapshot the state machine takes at `index` (≤ applied),
+   * or null while a snapshot from the leader is being installed (the log there is being replaced).
+   */
+  snapshotMetadata(index: number): Omit<Snapshot, "data"> | null {
     const log = this.node.log;
     assert(index <= log.applied, `a snapshot at ${index} beyond applied ${log.applied}`);
     const term = log.term(index);
-    assert(term !== undefined, `no term known at ${index}`);
+    if (term === undefined || log.unstable().snapshot !== undefined) return null;
     return { index, term, membership: log.membershipAt(index) };
   }
 

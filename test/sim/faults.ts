@@ -8,7 +8,12 @@ import type { SimNode } from "./world.js";
  * phase everything heals and every node restarts, and the cluster must recover on its own.
  */
 export class FaultInjector {
-  constructor(private readonly sim: Simulation, private readonly prng: Prng) {}
+  /** How often faults come: some seeds are calm, some are storms. */
+  private readonly gapMs: number;
+
+  constructor(private readonly sim: Simulation, private readonly prng: Prng) {
+    this.gapMs = prng.pick([40, 100, 200, 400]);
+  }
 
   start(): void {
     const sim = this.sim;
@@ -23,12 +28,12 @@ export class FaultInjector {
     if (sim.nowMs >= sim.faultPhaseMs) return;
     const choices: (() => void)[] = [];
     if (sim.enabled("partition")) choices.push(() => this.partition(), () => this.partition());
-    if (sim.enabled("crash")) choices.push(() => this.crash());
+    if (sim.enabled("crash")) choices.push(() => this.crash(), () => this.crash());
     if (sim.enabled("slowDisk")) choices.push(() => this.slowDisk());
     if (sim.enabled("membership")) choices.push(() => this.changeMembership());
     if (sim.enabled("transfer")) choices.push(() => this.transfer());
     if (choices.length > 0) this.prng.pick(choices)();
-    sim.at(this.prng.between(30, 400), () => this.next());
+    sim.at(this.prng.between(this.gapMs / 4, this.gapMs), () => this.next());
   }
 
   private healEverything(): void {
@@ -89,11 +94,47 @@ export class FaultInjector {
     sim.at(this.prng.between(20, 150), flap);
   }
 
+  /**
+   * A node crashes (a leader more often than its share), or, now and then, every node at once (a
+   * power cut), which loses every node's unsynced writes together: the case that finds an
+   * acknowledgement sent before its write was durable.
+   */
   private crash(): void {
     const sim = this.sim;
     const up = sim.nodes.filter((node) => node.up);
-    if (sim.nodes.length - up.length >= Math.ceil(sim.nodes.length / 2)) return;
+    if (up.length === 0) return;
+    const powerCut = this.prng.chance(0.2);
+    if (!powerCut && sim.nodes.length - up.length >= Math.ceil(sim.nodes.length / 2)) return;
     const node = this.prng.chance(0.4) ? this.someLeader()?.node ?? this.prng.pick(up) : this.prng.pick(up);
+    if (this.prng.chance(0.5)) {
+      // Half the crashes wait for the node's next write, so they land while something is unsynced.
+      node.crashArmed = powerCut ? "everyNode" : "node";
+      return;
+    }
+    if (powerCut) this.powerCut();
+    else this.crashAndRestart(node);
+  }
+
+  /** Called by the host right after an armed node wrote: the crash comes before that write syncs. */
+  crashMidWrite(node: SimNode, untilSyncedMs: number): void {
+    const scope = node.crashArmed;
+    node.crashArmed = null;
+    this.sim.at(this.prng.int(Math.max(1, untilSyncedMs)), () => {
+      if (this.sim.nowMs >= this.sim.faultPhaseMs) return;
+      if (scope === "everyNode") this.powerCut();
+      else this.crashAndRestart(node);
+    });
+  }
+
+  private powerCut(): void {
+    this.sim.trace("power cut: every node crashes");
+    for (const node of this.sim.nodes) if (node.up) this.crashAndRestart(node);
+  }
+
+  private crashAndRestart(node: SimNode): void {
+    const sim = this.sim;
+    if (!node.up) return;
+    node.crashArmed = null;
     sim.crash(node);
     sim.at(this.prng.between(30, 1500), () => {
       if (sim.nowMs < sim.faultPhaseMs) sim.restart(node);
@@ -101,7 +142,7 @@ export class FaultInjector {
   }
 
   private slowDisk(): void {
-    const node = this.prng.pick(this.sim.nodes);
+    const node = this.prng.chance(0.5) ? this.someLeader()?.node ?? this.prng.pick(this.sim.nodes) : this.prng.pick(this.sim.nodes);
     this.sim.trace(`slow disk on ${node.id}`);
     node.diskSlow = true;
     this.sim.at(this.prng.between(100, 1000), () => (node.diskSlow = false));

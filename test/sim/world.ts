@@ -15,6 +15,8 @@ export interface SimNode {
   tickMs: number;
   readonly disk: SimDisk;
   diskSlow: boolean;
+  /** Crash this node (or every node) just after its next write, while that write is unsynced. */
+  crashArmed: "node" | "everyNode" | null;
   replicas: Map<string, Replica>;
 }
 
@@ -60,9 +62,10 @@ export class SimNetwork {
 
 export function makeNode(id: string, seed: number, stream: number, tickMs: number): SimNode {
   const prng = new Prng(seed, stream);
+  const diskMaxMs = prng.pick([2, 6, 15]);
   const node: SimNode = {
-    id, up: true, epoch: 0, tickMs, diskSlow: false, replicas: new Map(),
-    disk: new SimDisk(prng, () => (node.diskSlow ? prng.between(20, 150) : prng.between(1, 6))),
+    id, up: true, epoch: 0, tickMs, diskSlow: false, crashArmed: null, replicas: new Map(),
+    disk: new SimDisk(prng, () => (node.diskSlow ? prng.between(20, 150) : prng.between(1, diskMaxMs))),
   };
   return node;
 }
