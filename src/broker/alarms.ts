@@ -21,6 +21,16 @@ const MEMORY_CHECK_INTERVAL_MS = 1_000;
 /** Free disk space is read less often: statfs is a system call, and disks fill slowly. */
 const DISK_CHECK_INTERVAL_MS = 5_000;
 
+/** Free bytes for an unprivileged user on the file system holding `path`; 0 when it cannot be read. */
+export function diskFreeBytes(path: string): number {
+  try {
+    const stats = statfsSync(path);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return 0;
+  }
+}
+
 export interface AlarmState {
   readonly memory: boolean;
   readonly disk: boolean;

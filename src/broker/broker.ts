@@ -170,7 +170,33 @@ export class Broker {
   private tick(): void {
     this.nowMs = Date.now();
     this.resources.tick(this.nowMs);
-    for (const connection of this.connections) connection.tick(this.nowMs);
-    for (const vhost of this.vhosts.values()) vhost.tick(this.nowMs);
+    // The clock serves every connection and queue: one failing must not stop the timer or the node.
+    for (const connection of this.connections) {
+      try {
+        connection.tick(this.nowMs);
+      } catch (error) {
+        this.dropFailedConnection(connection, error);
+      }
+    }
+    for (const vhost of this.vhosts.values()) {
+      try {
+        vhost.tick(this.nowMs);
+      } catch (error) {
+        this.logger.error({ err: error, vhost: vhost.name }, `internal error in vhost '${vhost.name}' on the clock's tick`);
+      }
+    }
+  }
+
+  /** A connection's own fence failed (its tick threw past it): log it by name and drop it. */
+  private dropFailedConnection(connection: BrokerConnection, error: unknown): void {
+    let name = `#${connection.id}`;
+    try {
+      name = connection.info().name;
+      connection.terminate();
+    } catch {
+      // Dropped from the list below whatever it says; its socket's 'close' may never come.
+    }
+    this.logger.error({ err: error, connection: connection.id, name }, `internal error on connection ${name} on the clock's tick: dropping it`);
+    this.connections.delete(connection);
   }
 }

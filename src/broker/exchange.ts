@@ -5,8 +5,7 @@
  */
 import { Counters } from "../lib/counters.js";
 import type { FieldTable } from "../message/field-table.js";
-import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
-import type { DestinationSink } from "./exchange/routing-targets.js";
+import type { Binding, BindingDestination, DestinationSink, ExchangeType, RoutingInput } from "./exchange/exchange-type.js";
 
 export interface ExchangeDeclaration {
   readonly name: string;

@@ -145,7 +145,8 @@ export class Vhost {
     if (name.startsWith("amq.")) throw fail.accessRefused(`exchange '${name}' in vhost '${this.name}' is reserved`);
     const exchange = this.exchanges.get(name);
     if (exchange === undefined) return; // RabbitMQ 3.x: deleting a missing exchange succeeds
-    if (ifUnused && (exchange.routing.bindingCount > 0 || (this.sources.get(exchange)?.size ?? 0) > 0)) {
+    // Only bindings this exchange routes through count: being another exchange's destination is not use (RabbitMQ 3.10.8, checked).
+    if (ifUnused && exchange.routing.bindingCount > 0) {
       throw fail.preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
     }
     this.removeExchange(exchange);
@@ -162,18 +163,22 @@ export class Vhost {
 
   /** Checks exclusive ownership: another connection's exclusive queue is locked (405). */
   checkQueueAccess(queue: QueueHandle, connection: object): void {
-    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connection) {
-      throw fail.resourceLocked(
-        `cannot obtain exclusive access to locked queue '${queue.name}' in vhost '${this.name}'. ` +
-          "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
-      );
-    }
+    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connection) throw this.queueLocked(queue);
+  }
+
+  private queueLocked(queue: QueueHandle): BrokerError {
+    return fail.resourceLocked(
+      `cannot obtain exclusive access to locked queue '${queue.name}' in vhost '${this.name}'. ` +
+        "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
+    );
   }
 
   declareQueue(name: string, options: QueueOptions, connection: object): { queue: QueueHandle; created: boolean } {
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       this.checkQueueAccess(existing, connection);
+      // RabbitMQ's strict check: the exclusive flag must match too, or the queue is locked (405, not 406; 3.10.8 checked).
+      if (existing.exclusiveOwner !== options.exclusiveOwner) throw this.queueLocked(existing);
       this.checkQueueEquivalent(existing, options);
       existing.touch(Date.now());
       return { queue: existing, created: false };
@@ -444,7 +449,6 @@ export class Vhost {
       }
     };
     check("durable", wanted.durable, existing.durable);
-    check("exclusive", wanted.exclusiveOwner !== undefined, existing.exclusiveOwner !== undefined);
     check("auto_delete", wanted.autoDelete, existing.autoDelete);
     checkQueueArgumentsEquivalent(existing.name, this.name, existing.arguments, wanted.arguments);
   }

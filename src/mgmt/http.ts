@@ -63,8 +63,12 @@ export function httpErrorFrom(error: unknown): HttpError {
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by the authentication hook on every /api request. */
+    /** Set by the authentication hook on every request to a route that is not public. */
     user: User;
+  }
+  interface FastifyContextConfig {
+    /** A route anyone may call without credentials (the UI's page); every other route authenticates. */
+    public?: boolean;
   }
 }
 

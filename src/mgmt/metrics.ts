@@ -9,7 +9,8 @@ import { fastify } from "fastify";
 import type { ManagementContext } from "./http.js";
 import { listenHttp, type RunningHttpServer } from "./server.js";
 import { brokerStats, type CounterName } from "./stats.js";
-import { diskFreeBytes, memoryLimitBytes, clusterName } from "./api/overview.js";
+import { memoryLimitBytes, clusterName } from "./api/overview.js";
+import { diskFreeBytes } from "../broker/alarms.js";
 import { RABBITMQ_COMPATIBLE_VERSION } from "../broker/definitions-json.js";
 import { WARREN_VERSION } from "../version.js";
 

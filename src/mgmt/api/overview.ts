@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { cpus, freemem, totalmem } from "node:os";
-import { statfsSync } from "node:fs";
 import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, notFound, requireAdministrator, requireMonitor, visibleVhosts } from "../http.js";
 import { brokerStats } from "../stats.js";
+import { diskFreeBytes } from "../../broker/alarms.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
 import { RABBITMQ_COMPATIBLE_VERSION } from "../../broker/definitions-json.js";
 import { WARREN_VERSION } from "../../version.js";
@@ -28,15 +28,6 @@ export function clusterName(context: ManagementContext): string {
 export function memoryLimitBytes(context: ManagementContext): number {
   const config = context.broker.config;
   return config.memoryHighWatermarkAbsoluteBytes ?? Math.floor(totalmem() * config.memoryHighWatermarkRelative);
-}
-
-export function diskFreeBytes(path: string): number {
-  try {
-    const stats = statfsSync(path);
-    return stats.bavail * stats.bsize;
-  } catch {
-    return 0;
-  }
 }
 
 export function nodeJson(context: ManagementContext): Record<string, unknown> {

@@ -55,6 +55,11 @@ export interface ChannelConnection {
   afterBatch(task: () => void): void;
   /** connection.close with a hard error (e.g. 541 when a store failed under a transaction). */
   closeWithError(error: BrokerError): void;
+  /**
+   * A failure while serving this connection from outside its own input (a queue delivering, the
+   * store confirming): logged, then the connection closes with 541 on the next tick.
+   */
+  failed(error: unknown, during: string): void;
 }
 
 interface PendingPublish {
@@ -423,9 +428,20 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", queue.name);
     if (method.ifUnused && queue.consumerCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' in use`);
     if (method.ifEmpty && queue.readyCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' not empty`);
-    const messageCount = this.vhost.deleteQueue(queue);
-    if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    // This channel's own consumers of the queue hear basic.cancel after delete-ok, as from RabbitMQ 3.10.8
+    // (checked): py-amqp (kombu, Celery) raises ConsumerCancelled from queue_delete() when the cancel comes first.
+    const cancels: string[] = (this.cancelsAfterReply = []);
+    try {
+      const messageCount = this.vhost.deleteQueue(queue);
+      if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    } finally {
+      this.cancelsAfterReply = undefined;
+      for (const consumerTag of cancels) this.send({ method: "basic.cancel", consumerTag, nowait: true });
+    }
   }
+
+  /** While this channel deletes a queue: the tags of its consumers cancelled by that delete, told after the reply. */
+  private cancelsAfterReply: string[] | undefined;
 
   // ---- consuming -------------------------------------------------------------------------
 
@@ -496,13 +512,27 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     return this.channelPrefetchCount === 0 || this.unacked.count < this.channelPrefetchCount;
   }
 
+  /**
+   * Called by a queue's dispatch, which may run inside another connection's publish: a failure
+   * here must not reach that caller. The entry is recorded as unacked first, so when this
+   * connection closes for the failure it goes back to its queue (a no-ack delivery was the
+   * queue's to forget: at most once).
+   */
   deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
-    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     if (!consumer.noAck) {
       consumer.unackedCount++;
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
     }
+    try {
+      this.writeDelivery(consumer, queue, entry, tag);
+    } catch (error) {
+      this.connection.failed(error, `delivering to consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private writeDelivery(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry, tag: number): void {
+    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     const message = entry.message;
     const frameMaxBytes = this.connection.frameMaxBytes;
     const encoded = this.delivered;
@@ -525,11 +555,22 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   /** The exchange and routing key of the last delivery, and their UTF-8 bytes. */
   private readonly delivered = { exchange: "", exchangeBytes: EMPTY_BODY, routingKey: "", routingKeyBytes: EMPTY_BODY };
 
+  /** Called by a queue being deleted, from whoever deleted it: fenced like deliver(). */
   consumerCancelledByServer(consumer: AmqpConsumer): void {
+    try {
+      this.tellConsumerCancelled(consumer);
+    } catch (error) {
+      this.connection.failed(error, `cancelling consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private tellConsumerCancelled(consumer: AmqpConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
     this.consumers.delete(consumer.tag);
     // RabbitMQ's consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
-    if (this.connection.consumerCancelNotify && !this.closing) this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
+    if (!this.connection.consumerCancelNotify || this.closing) return;
+    if (this.cancelsAfterReply !== undefined) this.cancelsAfterReply.push(consumer.tag);
+    else this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
   }
 
   private basicGet(method: Extract<Method, { method: "basic.get" }>): void {
@@ -727,18 +768,29 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     return refused || waiting > 0 ? { refused, waiting } : NOTHING_TO_WAIT_FOR;
   }
 
-  /** A queue has the publish with this sequence number on disk. */
+  /**
+   * A queue has the publish with this sequence number on disk. Called from the store's commit
+   * loop, which serves every queue: a failure here is this connection's (fenced).
+   */
   messageDurable(sequence: number): void {
     if (this.confirms === undefined || this.closing) return;
-    this.confirms.durable(sequence);
-    this.scheduleConfirmFlush();
+    try {
+      this.confirms.durable(sequence);
+      this.scheduleConfirmFlush();
+    } catch (error) {
+      this.connection.failed(error, `confirming publish ${sequence} on channel ${this.number}`);
+    }
   }
 
-  /** A queue's store failed before the publish with this sequence number reached the disk: it is nacked. */
+  /** A queue's store failed before the publish with this sequence number reached the disk: it is nacked. Fenced like messageDurable(). */
   messageLost(sequence: number): void {
     if (this.confirms === undefined || this.closing) return;
-    this.confirms.refuse(sequence);
-    this.scheduleConfirmFlush();
+    try {
+      this.confirms.refuse(sequence);
+      this.scheduleConfirmFlush();
+    } catch (error) {
+      this.connection.failed(error, `nacking publish ${sequence} on channel ${this.number}`);
+    }
   }
 
   /** Confirms go out once per batch of input (or of fsync reports), coalesced with multiple. */
@@ -810,10 +862,15 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     // commit-ok only once the transaction's persistent messages are on disk.
     const commit = new PendingCommit((lost) => {
       if (this.closing) return;
-      // A transaction whose messages did not all reach the disk did not commit.
-      // 541 is a hard error: the connection closes, as it did when an append failed at once.
-      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
-      else this.send({ method: "tx.commit-ok" });
+      try {
+        // A transaction whose messages did not all reach the disk did not commit.
+        // 541 is a hard error: the connection closes, as it did when an append failed at once.
+        if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
+        else this.send({ method: "tx.commit-ok" });
+      } catch (error) {
+        // Told from the store's commit loop, which serves every queue: the failure is this connection's.
+        this.connection.failed(error, `answering tx.commit on channel ${this.number}`);
+      }
     });
     for (let index = 0; index < publishes.length; index++) commit.waiting += this.route(publishes[index], mandatory[index], commit, 0).waiting;
     for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));

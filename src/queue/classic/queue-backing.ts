@@ -51,10 +51,18 @@ export class QueueBacking {
 
   /** The store's report after a commit round. */
   onDurable(durableSequence: number): void {
+    // Every waiter is told even if one throws (a connection's bug must not hold back the others'
+    // confirms); the first failure is rethrown after, for the committer to report.
+    let failure: unknown;
     for (let next = this.waiting.peekFirst(); next !== undefined && next.sequence <= durableSequence; next = this.waiting.peekFirst()) {
       this.waiting.shift();
-      next.waiter.messageDurable(next.token);
+      try {
+        next.waiter.messageDurable(next.token);
+      } catch (error) {
+        failure ??= error;
+      }
     }
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -66,11 +74,19 @@ export class QueueBacking {
     const failedSequence = this.store.failedSequence;
     if (failedSequence === undefined) return;
     const kept: Waiting[] = [];
+    let failure: unknown;
     for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
-      if (next.sequence >= failedSequence) next.waiter.messageLost(next.token);
-      else kept.push(next);
+      if (next.sequence < failedSequence) kept.push(next);
+      else {
+        try {
+          next.waiter.messageLost(next.token);
+        } catch (error) {
+          failure ??= error; // as in onDurable: the other waiters are still told
+        }
+      }
     }
     for (const waiting of kept) this.waiting.push(waiting);
+    if (failure !== undefined) throw failure;
   }
 
   ack(position: SegmentPosition): void {
