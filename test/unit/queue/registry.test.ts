@@ -8,6 +8,7 @@ import { DEFAULT_QUEUE_TYPE, findQueueType, queueTypeFor, registerQueueType } fr
 import { Vhost } from "../../../src/broker/vhost.js";
 import { tableFromJs } from "../../../src/message/field-table.js";
 import { Message } from "../../../src/message/message.js";
+import { systemTime } from "../../../src/io/time.js";
 import { encodeContentHeader } from "../../../src/message/properties.generated.js";
 
 test("classic is registered and is the default; a name registers once", () => {
@@ -20,7 +21,7 @@ test("classic is registered and is the default; a name registers once", () => {
 
 test("a vhost's queues come from the registry and take policy changes through the interface", () => {
   let policy: Record<string, unknown> = {};
-  const vhost = new Vhost("/", () => undefined, () => policy);
+  const vhost = new Vhost("/", systemTime, () => undefined, () => policy);
   const queue = vhost.declareQueue("q", { durable: false, autoDelete: false, exclusiveOwner: undefined, arguments: tableFromJs({}) }, {}).queue;
   assert.equal(queue.typeName, "classic");
   assert.equal(findQueueType(queue.typeName)?.isRecoverable(queue), false, "a transient queue does not come back");
