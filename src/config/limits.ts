@@ -124,3 +124,15 @@ export const OUTPUT_BUFFER_BYTES_MAX = 262_144;
  * to drain a good part of its backlog meanwhile.
  */
 export const FLOW_HOLD_MS_MAX = 1_000;
+
+/**
+ * The longest regular expression a user may give (policy patterns, permission and topic
+ * permission patterns, the API's `name` filter with `use_regex`). Matching is linear in the
+ * pattern's size times the input's, so this bounds the cost of every match; real patterns
+ * are a few dozen characters, and RabbitMQ's own largest examples stay well under this.
+ */
+export const USER_PATTERN_CHARACTERS_MAX = 4_096;
+/** Compiled user patterns kept for reuse; policies and permissions are few, filters repeat. */
+export const USER_PATTERNS_CACHED_MAX = 10_000;
+/** Results remembered per pattern: names and routing keys repeat, so most checks are a lookup. */
+export const USER_PATTERN_RESULTS_CACHED_MAX = 1_024;

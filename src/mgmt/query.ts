@@ -4,6 +4,7 @@
  * `page`, `page_size`, `name` and `use_regex`, which wraps the list in a page object.
  */
 import { badRequest } from "./http.js";
+import { compileUserPattern, UserPatternError, type UserPattern } from "../lib/user-pattern.js";
 
 type Item = Record<string, unknown>;
 
@@ -111,13 +112,15 @@ function paginate(items: Item[], query: Query): unknown {
     const name = query.name;
     let matches: (text: string) => boolean;
     if (query.use_regex === "true") {
-      let regex: RegExp;
+      // A user's pattern: the linear-time engine, so no pattern can hold the event loop.
+      let pattern: UserPattern;
       try {
-        regex = new RegExp(name, "i");
-      } catch {
-        throw badRequest(`'${name}' is not a valid regular expression`);
+        pattern = compileUserPattern(name, { caseInsensitive: true });
+      } catch (error) {
+        if (error instanceof UserPatternError) throw badRequest(error.message);
+        throw error;
       }
-      matches = (text) => regex.test(text);
+      matches = (text) => pattern.test(text);
     } else {
       matches = (text) => text.toLowerCase().includes(name.toLowerCase());
     }

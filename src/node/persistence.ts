@@ -19,6 +19,8 @@ import { QueueBacking } from "../queue/classic/queue-backing.js";
 import { Committer } from "../store/committer.js";
 import { flushPendingWrites, MessageStore, type MessageStoreOptions } from "../store/message-store.js";
 import { MetadataStore } from "../metadata/metadata-store.js";
+import { applyDefinitionCommand, onDefinitionCommand } from "../broker/definitions.js";
+import { exportDefinitions, importDefinitions } from "../broker/definitions-json.js";
 import type { Logger } from "../io/logger.js";
 
 export interface PersistenceOptions {
@@ -53,7 +55,16 @@ export class NodePersistence implements QueueStorage {
     const cleanShutdown = existsSync(marker);
     rmSync(marker, { force: true });
     const startedMs = Date.now();
-    persistence.metadata = MetadataStore.open(join(options.dataDir, "metadata"), broker, (message) => logger.warn(message));
+    persistence.metadata = MetadataStore.open(
+      join(options.dataDir, "metadata"),
+      {
+        apply: (command) => applyDefinitionCommand(broker, command),
+        subscribe: (listener) => onDefinitionCommand(broker, listener),
+        exportDefinitions: () => exportDefinitions(broker),
+        importDefinitions: (definitions) => importDefinitions(broker, definitions),
+      },
+      (message) => logger.warn(message),
+    );
     const recovered = await persistence.recoverQueues(broker, !cleanShutdown);
     persistence.attach(broker);
     logger.info(`recovered ${recovered.queues} durable queues with ${recovered.messages} messages in ${Date.now() - startedMs} ms${cleanShutdown ? "" : " (after an unclean shutdown: messages marked redelivered)"}`);
