@@ -9,17 +9,19 @@
  * (policymaker) business and are not checked, as in RabbitMQ.
  */
 import { fail } from "../errors/registry.js";
-import type { FieldTable } from "../message/field-table.js";
 import { isPermitted } from "./permissions.js";
 import type { User } from "./users.js";
 
+/** A declare's arguments as the protocol decoded them (auth/ sits below message/, so the shape is given here). */
+type DeclareArguments = ReadonlyMap<string, { readonly type: string; readonly value: unknown }>;
+
 /** Before creating queue `queue` with `queueArguments`: throws 403 if its dead-letter exchange is not the user's to write to. */
-export function checkDeadLetterExchangePermitted(user: User, vhost: string, queue: string, queueArguments: FieldTable): void {
+export function checkDeadLetterExchangePermitted(user: User, vhost: string, queue: string, queueArguments: DeclareArguments): void {
   checkTargetPermitted(user, vhost, "queue", queue, namedExchange(queueArguments, "x-dead-letter-exchange"));
 }
 
 /** Before creating exchange `exchange` with `exchangeArguments`: throws 403 if its alternate exchange is not the user's to write to. */
-export function checkAlternateExchangePermitted(user: User, vhost: string, exchange: string, exchangeArguments: FieldTable): void {
+export function checkAlternateExchangePermitted(user: User, vhost: string, exchange: string, exchangeArguments: DeclareArguments): void {
   checkTargetPermitted(user, vhost, "exchange", exchange, namedExchange(exchangeArguments, "alternate-exchange"));
 }
 
@@ -31,9 +33,10 @@ function checkTargetPermitted(user: User, vhost: string, kind: "queue" | "exchan
 }
 
 /** The exchange an argument names; undefined when absent or not a string (the declare's own validation refuses those). */
-function namedExchange(table: FieldTable, key: string): string | undefined {
+function namedExchange(table: DeclareArguments, key: string): string | undefined {
   const field = table.get(key);
-  return field?.type === "S" ? field.value.toString("utf8") : undefined;
+  if (field?.type !== "S") return undefined;
+  return Buffer.isBuffer(field.value) ? field.value.toString("utf8") : typeof field.value === "string" ? field.value : undefined;
 }
 
 function refused(user: User, vhost: string, kind: "queue" | "exchange", name: string): Error {
