@@ -18,6 +18,7 @@ import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter
 import type { Message } from "../message/message.js";
 import { tableToJs } from "../message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
+import { Publisher } from "./publish.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
 import type { SpillArea } from "../queue/classic/spill-area.js";
 
@@ -78,6 +79,8 @@ export class Vhost {
   private readonly alternateScratch = new RoutingTargets();
   /** Direct reply-to pseudo-queues by their full name (amq.rabbitmq.reply-to.<key>). */
   readonly replyQueues = new Map<string, QueueHandle>();
+  /** Dead-lettered messages go through the broker's publish path with this (not counted as publishes). */
+  private readonly deadLetterPublisher = new Publisher();
   /** Dead-letter cycles already logged, so each is logged once. */
   private readonly loggedCycles = new Set<string>();
   private readonly log: (message: string) => void;
@@ -363,18 +366,13 @@ export class Vhost {
     const exchange = this.exchanges.get(deadLetterExchange);
     if (exchange === undefined) return;
     const timeSeconds = Math.floor(Date.now() / 1000);
-    const targets = new Set<QueueHandle>();
     for (const message of messages) {
       const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
-      this.routeMessage(exchange, dead, targets);
-      for (const target of targets) {
-        if (reason !== "rejected" && isAutomaticDeathCycle(dead, target.name)) {
-          this.logCycleOnce(source.name, target.name);
-          continue;
-        }
-        target.enqueue(dead);
-      }
-      targets.clear();
+      this.deadLetterPublisher.publish(this, dead, undefined, 0, (target) => {
+        if (reason === "rejected" || !isAutomaticDeathCycle(dead, target.name)) return true;
+        this.logCycleOnce(source.name, target.name);
+        return false;
+      });
     }
   }
 

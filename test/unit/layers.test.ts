@@ -63,8 +63,10 @@ const ALLOWED_VIOLATIONS: readonly string[] = [
   // The metadata state machine (issue 12) replaces applyCommand's mutation of the live broker;
   // definitions.ts stops importing broker.ts and vhost.ts.
   "file cycle: broker/broker.ts -> broker/definitions.ts -> broker/vhost.ts",
-  // The QoS 2 id log moves onto the durable log in src/wal/, which receives its FileSystem.
-  "io: protocol/mqtt/inbound-qos2-store.ts -> io/file-system.ts",
+  // The MQTT logs (retained, QoS 2 ids) are on src/wal/, which receives its files; the defaults
+  // come from this one file until the broker carries the node's io and the MQTT context passes it on.
+  "io: protocol/mqtt/log-files.ts -> io/file-rename.ts",
+  "io: protocol/mqtt/log-files.ts -> io/file-system.ts",
   // The committer's default FileSystem goes when node/ hands the store its io.
   "io: store/committer.ts -> io/file-system.ts",
 ];

@@ -134,7 +134,8 @@ export function registerOverview(app: FastifyInstance, context: ManagementContex
 
   app.get("/api/whoami", async (request) => ({ name: request.user.name, tags: request.user.tags }));
   app.get("/api/extensions", async () => []);
-  app.get("/api/auth", async () => ({ oauth_enabled: false }));
+  // Public, as in RabbitMQ: the UI asks how to sign in before it has credentials.
+  app.get("/api/auth", { config: { public: true } }, async () => ({ oauth_enabled: false }));
   app.get("/api/cluster-name", async () => ({ name: clusterName(context) }));
   app.put("/api/cluster-name", async (request, reply) => {
     requireAdministrator(request);
