@@ -21,6 +21,7 @@ import type { DefinitionCommand } from "./definitions.js";
 import { Publisher } from "./publish.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
 import type { SpillArea } from "../queue/classic/spill-area.js";
+import type { Clock } from "../io/time.js";
 
 /** Where routing puts the queues it finds: a Set, or a RoutingTargets reused per message. */
 export interface QueueSink {
@@ -70,7 +71,9 @@ export class Vhost {
   readonly queues = new Map<string, QueueHandle>();
   /** The queues whose tick() has something to do (message TTLs, x-expires): the clock visits only these. */
   private readonly ticking = new Set<QueueHandle>();
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
+  /** The node's clock (the broker's): queue TTLs, x-expires and dead-lettering timestamps read it. */
+  private readonly clock: Clock;
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
   /** Reused by route(): routing is synchronous, so one scratch list per vhost suffices. */
@@ -92,13 +95,16 @@ export class Vhost {
   /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
   onDefinition: ((command: DefinitionCommand) => void) | undefined;
 
-  constructor(name: string, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
+  constructor(name: string, clock: Clock, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
+    this.clock = clock;
+    this.stats = new Counters(clock.nowMs());
     this.log = log;
     this.policyFor = policyFor;
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
       new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
+      clock.nowMs(),
     );
     this.exchanges.set("", defaultExchange);
     for (const [name, typeName] of PREDECLARED) {
@@ -183,7 +189,7 @@ export class Vhost {
       // RabbitMQ's strict check: the exclusive flag must match too, or the queue is locked (405, not 406; 3.10.8 checked).
       if (existing.exclusiveOwner !== options.exclusiveOwner) throw this.queueLocked(existing);
       this.checkQueueEquivalent(existing, options);
-      existing.touch(Date.now());
+      existing.touch(this.clock.nowMs());
       return { queue: existing, created: false };
     }
     const settings = parseQueueArguments(name, this.name, options.arguments);
@@ -218,7 +224,7 @@ export class Vhost {
         onUnused: (unused) => this.deleteQueue(unused),
         onExpired: (expired) => this.deleteQueue(expired),
         deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
-        nowMs: () => Date.now(),
+        nowMs: () => this.clock.nowMs(),
         log: this.log,
         createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
         // Only listed queues are ticked (a reply-to pseudo-queue never was).
@@ -365,7 +371,7 @@ export class Vhost {
     if (deadLetterExchange === undefined) return;
     const exchange = this.exchanges.get(deadLetterExchange);
     if (exchange === undefined) return;
-    const timeSeconds = Math.floor(Date.now() / 1000);
+    const timeSeconds = Math.floor(this.clock.nowMs() / 1000);
     for (const message of messages) {
       const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
       this.deadLetterPublisher.publish(this, dead, undefined, 0, (target) => {
@@ -397,7 +403,7 @@ export class Vhost {
   }
 
   private addExchange(declaration: ExchangeDeclaration): Exchange {
-    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));
+    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName), this.clock.nowMs());
     this.exchanges.set(exchange.name, exchange);
     this.applyExchangePolicy(exchange);
     return exchange;

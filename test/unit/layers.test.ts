@@ -67,8 +67,6 @@ const ALLOWED_VIOLATIONS: readonly string[] = [
   // come from this one file until the broker carries the node's io and the MQTT context passes it on.
   "io: protocol/mqtt/log-files.ts -> io/file-rename.ts",
   "io: protocol/mqtt/log-files.ts -> io/file-system.ts",
-  // The committer's default FileSystem goes when node/ hands the store its io.
-  "io: store/committer.ts -> io/file-system.ts",
 ];
 
 interface Import {

@@ -47,7 +47,7 @@ export class ClassicQueue implements QueueHandle {
   /** What the queue's own arguments ask for; policies are combined with it into `settings`. */
   readonly argumentSettings: QueueSettings;
   settings: QueueSettings;
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
 
   private ready: ReadyList;
   private readonly consumerList: QueueConsumer[] = [];
@@ -78,6 +78,7 @@ export class ClassicQueue implements QueueHandle {
     this.exclusiveOwner = declaration.exclusiveOwner;
     this.arguments = declaration.arguments;
     this.events = events;
+    this.stats = new Counters(events.nowMs());
     this.settings = settings;
     this.argumentSettings = argumentSettings;
     this.ready = settings.maxPriority !== undefined ? new PriorityReadyList(settings.maxPriority) : new FifoReadyList();
