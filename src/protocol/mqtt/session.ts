@@ -18,6 +18,7 @@ import { EMPTY_PROPERTIES_BLOCK, encodeAck, encodePublish, propertiesBlock, publ
 import { forwardedPropertiesBlock, mqttView, type MqttView } from "./message-mapping.js";
 import { topicMatchesFilter } from "./topic.js";
 import { ReasonCode } from "./reason-codes.js";
+import { MQTT_FOUR_BYTE_INTEGER_MAX } from "../../config/limits.js";
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionConnection {
@@ -207,6 +208,11 @@ export class Session {
 
   deliverEntry(consumer: MqttConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const view = mqttView(entry.message);
+    if (view === undefined) {
+      // Published over AMQP with a routing key no MQTT client may be sent as a topic: skipped, as if delivered.
+      if (!consumer.noAck) queue.settle([entry]);
+      return;
+    }
     let qos = (view.qos < consumer.grantedQos ? view.qos : consumer.grantedQos) as Qos;
     let retain = false;
     let identifiers: number[] | undefined;
@@ -265,7 +271,7 @@ export class Session {
       if (view.expiresAtMs === 0 && identifiers === undefined) {
         properties = Object.keys(view.mqttProperties).length === 0 ? EMPTY_PROPERTIES_BLOCK : forwardedPropertiesBlock(view);
       } else {
-        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.max(1, Math.ceil((view.expiresAtMs - Date.now()) / 1000));
+        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.min(MQTT_FOUR_BYTE_INTEGER_MAX, Math.max(1, Math.ceil((view.expiresAtMs - Date.now()) / 1000)));
         properties = propertiesBlock({ ...view.mqttProperties, messageExpiryIntervalSeconds: remainingSeconds, subscriptionIdentifiers: identifiers });
       }
     }
