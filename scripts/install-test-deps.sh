@@ -3,13 +3,16 @@
 #   python3-pika  pika, the Python client spawned by test/integration/pika.test.ts (via /usr/bin/python3)
 #   amqp-tools    amqp-publish, amqp-get, amqp-consume for test/integration/amqp-tools.test.ts
 #   mosquitto-clients, python3-paho-mqtt   MQTT clients for test/integration/mqtt-debian-clients.test.ts
+#   haproxy, nginx, libnginx-mod-stream, keepalived   the front door in deploy/, run for real by test/deploy/
+#   docker.io, mmdebstrap   the Dockerfile, built and run by test/docker/ (the base image is made
+#                     from Debian's packages by scripts/docker-base-image.sh: no registry here)
 #   rabbitmq-server   only for its rabbitmqadmin (test/integration/mgmt-rabbitmqadmin.test.ts); the
 #                     RabbitMQ service is kept from starting during the install and is never started.
 # Tests run against an in-process Warren unless WARREN_TEST_AMQP_URL is set.
 # Usage: scripts/install-test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-PACKAGES=(python3-pika amqp-tools mosquitto-clients python3-paho-mqtt rabbitmq-server)
+PACKAGES=(python3-pika amqp-tools mosquitto-clients python3-paho-mqtt haproxy nginx libnginx-mod-stream keepalived docker.io mmdebstrap rabbitmq-server)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -1,21 +1,23 @@
 /**
  * Permission checks where RabbitMQ makes them: configure (declare, delete), write
  * (publish to an exchange, bind to a queue), read (consume, get, purge, bind from an
- * exchange). The regular expressions are compiled once per permission.
+ * exchange). The patterns are compiled once per permission, with the linear-time engine of
+ * src/lib/user-pattern.ts: they are users' regular expressions and run on the message path.
  */
 import { fail } from "../errors/registry.js";
+import { compileStoredPattern, type UserPattern } from "../lib/user-pattern.js";
 import type { Permission, User } from "./users.js";
 
 export type Access = "configure" | "write" | "read";
 
-const compiled = new WeakMap<Permission, { configure: RegExp; write: RegExp; read: RegExp }>();
+const compiled = new WeakMap<Permission, { configure: UserPattern; write: UserPattern; read: UserPattern }>();
 
-function patterns(permission: Permission): { configure: RegExp; write: RegExp; read: RegExp } {
+function patterns(permission: Permission): { configure: UserPattern; write: UserPattern; read: UserPattern } {
   let result = compiled.get(permission);
   if (result === undefined) {
-    // RabbitMQ matches the whole name against the pattern as a regex search; an empty pattern matches nothing.
-    const toRegExp = (pattern: string) => (pattern === "" ? /(?!)/ : new RegExp(pattern));
-    result = { configure: toRegExp(permission.configure), write: toRegExp(permission.write), read: toRegExp(permission.read) };
+    // RabbitMQ matches the name against the pattern as a regex search; an empty pattern matches nothing.
+    const toPattern = (pattern: string) => compileStoredPattern(pattern, { emptyMatchesNothing: true });
+    result = { configure: toPattern(permission.configure), write: toPattern(permission.write), read: toPattern(permission.read) };
     compiled.set(permission, result);
   }
   return result;

@@ -11,9 +11,10 @@
  */
 import type { Broker } from "./broker.js";
 import type { Vhost } from "./vhost.js";
-import type { HashingAlgorithm } from "../auth/password.js";
+import { VHOST_LIMIT_NAMES, type DefinitionCommand, type VhostLimits } from "../metadata/commands.js";
 import { USER_LIMIT_NAMES, type UserLimits } from "../auth/users.js";
 import { fail } from "../errors/registry.js";
+import { userPatternProblem } from "../lib/user-pattern.js";
 import { tableFromJs } from "../message/field-table.js";
 import { PolicyStore, validatePolicy, type ApplyTo, type EffectivePolicy, type PolicyTarget } from "./policies.js";
 import type { BindingDestination } from "./exchange/exchange-type.js";
@@ -25,40 +26,8 @@ export interface VhostMetadata {
   tracing: boolean;
 }
 
-/** RabbitMQ's vhost limits; a negative value means no limit. */
-export interface VhostLimits {
-  "max-connections"?: number;
-  "max-queues"?: number;
-}
-export const VHOST_LIMIT_NAMES = ["max-connections", "max-queues"] as const;
-
-export type DefinitionCommand =
-  | { type: "vhost.add"; name: string; description?: string; tags?: string[]; defaultQueueType?: string; tracing?: boolean }
-  | { type: "vhost.delete"; name: string }
-  | { type: "vhost.set_limits"; vhost: string; limits: VhostLimits }
-  | { type: "vhost.clear_limits"; vhost: string; name?: string }
-  | { type: "user.add"; name: string; passwordHash: string; hashingAlgorithm: HashingAlgorithm; tags: string[] }
-  | { type: "user.delete"; name: string }
-  | { type: "user.set_password_hash"; name: string; passwordHash: string; hashingAlgorithm: HashingAlgorithm }
-  | { type: "user.set_tags"; name: string; tags: string[] }
-  | { type: "user.set_limits"; name: string; limits: UserLimits }
-  | { type: "user.clear_limits"; name: string; limit?: string }
-  | { type: "permission.set"; user: string; vhost: string; configure: string; write: string; read: string }
-  | { type: "permission.clear"; user: string; vhost: string }
-  | { type: "topic_permission.set"; user: string; vhost: string; exchange: string; write: string; read: string }
-  | { type: "topic_permission.clear"; user: string; vhost: string; exchange?: string }
-  | { type: "policy.set"; vhost: string; name: string; pattern: string; definition: Record<string, unknown>; priority: number; applyTo: ApplyTo; operator: boolean }
-  | { type: "policy.clear"; vhost: string; name: string; operator: boolean }
-  | { type: "parameter.set"; vhost: string; component: string; name: string; value: unknown }
-  | { type: "parameter.clear"; vhost: string; component: string; name: string }
-  | { type: "global_parameter.set"; name: string; value: unknown }
-  | { type: "global_parameter.clear"; name: string }
-  | { type: "exchange.declare"; vhost: string; name: string; exchangeType: string; durable: boolean; autoDelete: boolean; internal: boolean; arguments: Record<string, unknown> }
-  | { type: "exchange.delete"; vhost: string; name: string; ifUnused: boolean }
-  | { type: "queue.declare"; vhost: string; name: string; durable: boolean; autoDelete: boolean; arguments: Record<string, unknown> }
-  | { type: "queue.delete"; vhost: string; name: string; ifUnused: boolean; ifEmpty: boolean }
-  | { type: "binding.add"; vhost: string; source: string; destination: string; destinationType: "queue" | "exchange"; routingKey: string; arguments: Record<string, unknown> }
-  | { type: "binding.remove"; vhost: string; source: string; destination: string; destinationType: "queue" | "exchange"; routingKey: string; arguments: Record<string, unknown> };
+export type { DefinitionCommand, VhostLimits } from "../metadata/commands.js";
+export { VHOST_LIMIT_NAMES } from "../metadata/commands.js";
 
 export interface OperationsState {
   readonly vhostMetadata: Map<string, VhostMetadata>;
@@ -263,13 +232,11 @@ function requireUser(broker: Broker, name: string) {
   return user;
 }
 
+/** Permission patterns are matched by the linear-time engine (src/lib/user-pattern.ts): its syntax decides. */
 function checkPatterns(patterns: string[]): void {
   for (const pattern of patterns) {
-    try {
-      new RegExp(pattern);
-    } catch {
-      throw fail.preconditionFailed(`'${pattern}' is not a valid regular expression`);
-    }
+    const problem = userPatternProblem(pattern);
+    if (problem !== undefined) throw fail.preconditionFailed(problem);
   }
 }
 

@@ -18,8 +18,10 @@ import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter
 import type { Message } from "../message/message.js";
 import { tableToJs } from "../message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
+import { Publisher } from "./publish.js";
 import type { QueueBacking } from "../queue/classic/queue-backing.js";
 import type { SpillArea } from "../queue/classic/spill-area.js";
+import type { Clock } from "../io/time.js";
 
 /** Where routing puts the queues it finds: a Set, or a RoutingTargets reused per message. */
 export interface QueueSink {
@@ -69,7 +71,9 @@ export class Vhost {
   readonly queues = new Map<string, QueueHandle>();
   /** The queues whose tick() has something to do (message TTLs, x-expires): the clock visits only these. */
   private readonly ticking = new Set<QueueHandle>();
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
+  /** The node's clock (the broker's): queue TTLs, x-expires and dead-lettering timestamps read it. */
+  private readonly clock: Clock;
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
   /** Reused by route(): routing is synchronous, so one scratch list per vhost suffices. */
@@ -78,6 +82,8 @@ export class Vhost {
   private readonly alternateScratch = new RoutingTargets();
   /** Direct reply-to pseudo-queues by their full name (amq.rabbitmq.reply-to.<key>). */
   readonly replyQueues = new Map<string, QueueHandle>();
+  /** Dead-lettered messages go through the broker's publish path with this (not counted as publishes). */
+  private readonly deadLetterPublisher = new Publisher();
   /** Dead-letter cycles already logged, so each is logged once. */
   private readonly loggedCycles = new Set<string>();
   private readonly log: (message: string) => void;
@@ -89,13 +95,16 @@ export class Vhost {
   /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
   onDefinition: ((command: DefinitionCommand) => void) | undefined;
 
-  constructor(name: string, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
+  constructor(name: string, clock: Clock, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
+    this.clock = clock;
+    this.stats = new Counters(clock.nowMs());
     this.log = log;
     this.policyFor = policyFor;
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
       new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
+      clock.nowMs(),
     );
     this.exchanges.set("", defaultExchange);
     for (const [name, typeName] of PREDECLARED) {
@@ -145,7 +154,8 @@ export class Vhost {
     if (name.startsWith("amq.")) throw fail.accessRefused(`exchange '${name}' in vhost '${this.name}' is reserved`);
     const exchange = this.exchanges.get(name);
     if (exchange === undefined) return; // RabbitMQ 3.x: deleting a missing exchange succeeds
-    if (ifUnused && (exchange.routing.bindingCount > 0 || (this.sources.get(exchange)?.size ?? 0) > 0)) {
+    // Only bindings this exchange routes through count: being another exchange's destination is not use (RabbitMQ 3.10.8, checked).
+    if (ifUnused && exchange.routing.bindingCount > 0) {
       throw fail.preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
     }
     this.removeExchange(exchange);
@@ -162,20 +172,24 @@ export class Vhost {
 
   /** Checks exclusive ownership: another connection's exclusive queue is locked (405). */
   checkQueueAccess(queue: QueueHandle, connection: object): void {
-    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connection) {
-      throw fail.resourceLocked(
-        `cannot obtain exclusive access to locked queue '${queue.name}' in vhost '${this.name}'. ` +
-          "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
-      );
-    }
+    if (queue.exclusiveOwner !== undefined && queue.exclusiveOwner !== connection) throw this.queueLocked(queue);
+  }
+
+  private queueLocked(queue: QueueHandle): BrokerError {
+    return fail.resourceLocked(
+      `cannot obtain exclusive access to locked queue '${queue.name}' in vhost '${this.name}'. ` +
+        "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
+    );
   }
 
   declareQueue(name: string, options: QueueOptions, connection: object): { queue: QueueHandle; created: boolean } {
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       this.checkQueueAccess(existing, connection);
+      // RabbitMQ's strict check: the exclusive flag must match too, or the queue is locked (405, not 406; 3.10.8 checked).
+      if (existing.exclusiveOwner !== options.exclusiveOwner) throw this.queueLocked(existing);
       this.checkQueueEquivalent(existing, options);
-      existing.touch(Date.now());
+      existing.touch(this.clock.nowMs());
       return { queue: existing, created: false };
     }
     const settings = parseQueueArguments(name, this.name, options.arguments);
@@ -210,7 +224,7 @@ export class Vhost {
         onUnused: (unused) => this.deleteQueue(unused),
         onExpired: (expired) => this.deleteQueue(expired),
         deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
-        nowMs: () => Date.now(),
+        nowMs: () => this.clock.nowMs(),
         log: this.log,
         createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
         // Only listed queues are ticked (a reply-to pseudo-queue never was).
@@ -357,19 +371,14 @@ export class Vhost {
     if (deadLetterExchange === undefined) return;
     const exchange = this.exchanges.get(deadLetterExchange);
     if (exchange === undefined) return;
-    const timeSeconds = Math.floor(Date.now() / 1000);
-    const targets = new Set<QueueHandle>();
+    const timeSeconds = Math.floor(this.clock.nowMs() / 1000);
     for (const message of messages) {
       const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
-      this.routeMessage(exchange, dead, targets);
-      for (const target of targets) {
-        if (reason !== "rejected" && isAutomaticDeathCycle(dead, target.name)) {
-          this.logCycleOnce(source.name, target.name);
-          continue;
-        }
-        target.enqueue(dead);
-      }
-      targets.clear();
+      this.deadLetterPublisher.publish(this, dead, undefined, 0, (target) => {
+        if (reason === "rejected" || !isAutomaticDeathCycle(dead, target.name)) return true;
+        this.logCycleOnce(source.name, target.name);
+        return false;
+      });
     }
   }
 
@@ -394,7 +403,7 @@ export class Vhost {
   }
 
   private addExchange(declaration: ExchangeDeclaration): Exchange {
-    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));
+    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName), this.clock.nowMs());
     this.exchanges.set(exchange.name, exchange);
     this.applyExchangePolicy(exchange);
     return exchange;
@@ -444,7 +453,6 @@ export class Vhost {
       }
     };
     check("durable", wanted.durable, existing.durable);
-    check("exclusive", wanted.exclusiveOwner !== undefined, existing.exclusiveOwner !== undefined);
     check("auto_delete", wanted.autoDelete, existing.autoDelete);
     checkQueueArgumentsEquivalent(existing.name, this.name, existing.arguments, wanted.arguments);
   }

@@ -83,8 +83,19 @@ export const MQTT_SUBSCRIPTIONS_PER_SESSION_MAX = 4_096;
 export const MQTT_SESSION_EXPIRY_SECONDS_MAX = 86_400;
 /** MQTT's keep-alive grace: a client silent for 1.5 keep-alive intervals is disconnected [MQTT-3.1.2-24]. */
 export const MQTT_KEEP_ALIVE_GRACE_FACTOR = 1.5;
-/** Retained messages per node: each is kept in memory and rewritten into the retained file on change. */
+/** Retained messages per node: each is kept in memory, and a compaction of the retained log writes every one. */
 export const MQTT_RETAINED_MESSAGES_MAX = 100_000;
+/**
+ * Bytes of retained messages per node (payloads, topics, properties): every one is held in memory
+ * and rewritten by each compaction of the retained log, so the count cap alone would let a hundred
+ * thousand large payloads (up to the 16 MiB message limit each) take the node's memory.
+ * 256 MiB is sixteen of the largest messages, or a hundred thousand of 2.6 kB.
+ */
+export const MQTT_RETAINED_BYTES_MAX = 256 * 1024 * 1024;
+/** The retained log is compacted once it is at least this long and twice its live records: small sets are not rewritten for every few changes. */
+export const MQTT_RETAINED_LOG_COMPACT_BYTES_MIN = 1024 * 1024;
+/** The inbound QoS 2 id log is compacted once it is at least this long and twice its live records (ids are about 30 bytes each). */
+export const MQTT_INBOUND_QOS2_LOG_COMPACT_BYTES_MIN = 256 * 1024;
 
 /** RabbitMQ's default consumer_timeout (30 minutes since 3.8.15): long enough for slow work, short enough to free stuck deliveries. */
 export const CONSUMER_TIMEOUT_MS_DEFAULT = 1_800_000;
@@ -128,3 +139,15 @@ export const OUTPUT_BUFFER_BYTES_MAX = 262_144;
  * to drain a good part of its backlog meanwhile.
  */
 export const FLOW_HOLD_MS_MAX = 1_000;
+
+/**
+ * The longest regular expression a user may give (policy patterns, permission and topic
+ * permission patterns, the API's `name` filter with `use_regex`). Matching is linear in the
+ * pattern's size times the input's, so this bounds the cost of every match; real patterns
+ * are a few dozen characters, and RabbitMQ's own largest examples stay well under this.
+ */
+export const USER_PATTERN_CHARACTERS_MAX = 4_096;
+/** Compiled user patterns kept for reuse; policies and permissions are few, filters repeat. */
+export const USER_PATTERNS_CACHED_MAX = 10_000;
+/** Results remembered per pattern: names and routing keys repeat, so most checks are a lookup. */
+export const USER_PATTERN_RESULTS_CACHED_MAX = 1_024;

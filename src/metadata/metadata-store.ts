@@ -17,19 +17,28 @@
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, ftruncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "../lib/crc32.js";
-import type { Broker } from "../broker/broker.js";
-import { applyDefinitionCommand, onDefinitionCommand, type DefinitionCommand } from "../broker/definitions.js";
-import { exportDefinitions, importDefinitions } from "../broker/definitions-json.js";
+import type { DefinitionCommand } from "./commands.js";
 import { METADATA_LOG_COMMANDS_MAX, METADATA_COMMAND_BYTES_MAX } from "../config/limits.js";
 
 const RECORD_HEADER_BYTES = 8;
+
+/** What the store needs from the broker, handed in by the composition root (metadata/ is below broker/). */
+export interface DefinitionsTarget {
+  /** Applies a command to the broker (replay). */
+  apply(command: DefinitionCommand): void;
+  /** Subscribes to every applied command; returns an unsubscribe function. */
+  subscribe(listener: (command: DefinitionCommand) => void): () => void;
+  /** The broker's definitions as RabbitMQ's definitions JSON. */
+  exportDefinitions(): Record<string, unknown>;
+  importDefinitions(definitions: Record<string, unknown>): { errors: string[] };
+}
 
 /** Commands about queues, exchanges and bindings come from the vhost (AMQP and API alike); the rest from applyDefinitionCommand. */
 const VHOST_OBJECT_COMMANDS = new Set(["exchange.declare", "exchange.delete", "queue.declare", "queue.delete", "binding.add", "binding.remove"]);
 
 export class MetadataStore {
   private readonly directory: string;
-  private readonly broker: Broker;
+  private readonly broker: DefinitionsTarget;
   private readonly log: (message: string) => void;
   private fd: number;
   private commandsInLog = 0;
@@ -37,19 +46,19 @@ export class MetadataStore {
   private replaying = false;
   private readonly unsubscribe: () => void;
 
-  private constructor(directory: string, broker: Broker, log: (message: string) => void) {
+  private constructor(directory: string, broker: DefinitionsTarget, log: (message: string) => void) {
     this.directory = directory;
     this.broker = broker;
     this.log = log;
     mkdirSync(directory, { recursive: true });
     this.fd = openSync(join(directory, "commands.log"), "a+");
-    this.unsubscribe = onDefinitionCommand(broker, (command) => {
+    this.unsubscribe = broker.subscribe((command) => {
       if (!VHOST_OBJECT_COMMANDS.has(command.type)) this.record(command);
     });
   }
 
   /** Opens the store and rebuilds the broker's definitions from it. */
-  static open(directory: string, broker: Broker, log: (message: string) => void): MetadataStore {
+  static open(directory: string, broker: DefinitionsTarget, log: (message: string) => void): MetadataStore {
     const store = new MetadataStore(directory, broker, log);
     store.replay();
     return store;
@@ -71,7 +80,7 @@ export class MetadataStore {
 
   /** Writes the durable definitions as a snapshot (temp file, fsync, rename, fsync the directory) and empties the log. */
   snapshot(): void {
-    const definitions = durableDefinitions(exportDefinitions(this.broker));
+    const definitions = durableDefinitions(this.broker.exportDefinitions());
     const temporary = join(this.directory, "snapshot.json.tmp");
     writeFileSync(temporary, JSON.stringify(definitions));
     const fd = openSync(temporary, "r+");
@@ -95,12 +104,12 @@ export class MetadataStore {
     try {
       const snapshotPath = join(this.directory, "snapshot.json");
       if (existsSync(snapshotPath)) {
-        const result = importDefinitions(this.broker, JSON.parse(readFileSync(snapshotPath, "utf8")) as Record<string, unknown>);
+        const result = this.broker.importDefinitions(JSON.parse(readFileSync(snapshotPath, "utf8")) as Record<string, unknown>);
         for (const error of result.errors) this.log(`metadata snapshot: ${error}`);
       }
       for (const command of this.readLog()) {
         try {
-          applyDefinitionCommand(this.broker, command);
+          this.broker.apply(command);
         } catch (error) {
           this.log(`metadata log: ${command.type} could not be replayed: ${(error as Error).message}`);
         }

@@ -13,6 +13,7 @@ import type { FieldTable } from "../message/field-table.js";
 import { tableToJs } from "../message/field-table.js";
 import { effectivePolicy } from "../broker/definitions.js";
 import { brokerStats } from "./stats.js";
+import { channelName } from "../broker/channel-name.js";
 
 type Json = Record<string, unknown>;
 
@@ -141,10 +142,6 @@ export function connectionJson(node: string, info: ConnectionInfo): Json {
   };
   if (providedName !== undefined) json.user_provided_name = providedName;
   return json;
-}
-
-export function channelName(connection: ConnectionInfo, channel: ChannelInfo): string {
-  return `${connection.name} (${channel.number})`;
 }
 
 export function channelJson(node: string, connection: ConnectionInfo, channel: ChannelInfo): Json {

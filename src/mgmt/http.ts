@@ -63,8 +63,12 @@ export function httpErrorFrom(error: unknown): HttpError {
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** Set by the authentication hook on every /api request. */
+    /** Set by the authentication hook on every request to a route that is not public. */
     user: User;
+  }
+  interface FastifyContextConfig {
+    /** A route anyone may call without credentials (the UI's page); every other route authenticates. */
+    public?: boolean;
   }
 }
 
@@ -76,11 +80,16 @@ export function requireMonitor(request: FastifyRequest): void {
   if (!isMonitor(request.user)) throw notAuthorised("Not monitor user");
 }
 
-/** Policymakers may change policies and parameters on the vhosts they have permissions on. */
-export function requirePolicymaker(request: FastifyRequest, vhost: string): void {
+/**
+ * Policymakers may read and change policies and parameters on the vhosts they have
+ * permissions on (RabbitMQ's is_authorized_policies: "User not authorised to access object").
+ * Runtime parameters hold shovel and federation URIs with passwords, so mere `management`
+ * users do not see them.
+ */
+export function requirePolicymaker(request: FastifyRequest, vhost?: string): void {
   if (isAdministrator(request.user)) return;
-  if (!isPolicymaker(request.user)) throw notAuthorised("Not policymaker user");
-  if (!request.user.permissions.has(vhost)) throw notAuthorised("User not authorised to access virtual host");
+  if (!isPolicymaker(request.user)) throw notAuthorised("User not authorised to access object");
+  if (vhost !== undefined && !request.user.permissions.has(vhost)) throw notAuthorised("User not authorised to access virtual host");
 }
 
 /** The vhost named in a path, or 404; management users only reach the vhosts they have permissions on. */

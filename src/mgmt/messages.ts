@@ -13,7 +13,8 @@ import { BASIC_CLASS_ID, encodeContentHeader, type BasicProperties } from "../me
 import { tableFromJs, tableToJs } from "../message/field-table.js";
 import { checkPermitted } from "../auth/permissions.js";
 import { badRequest, integerField, objectField } from "./http.js";
-import { recordDelivery, recordGetEmpty, recordPublish } from "./stats.js";
+import { recordDelivery, recordGetEmpty } from "./stats.js";
+import { Publisher } from "../broker/publish.js";
 
 type Json = Record<string, unknown>;
 
@@ -65,10 +66,8 @@ export function publishFromApi(broker: Broker, user: User, vhost: Vhost, exchang
   }
   const header = encodeContentHeader(BASIC_CLASS_ID, payload.length, properties);
   const message = new Message(exchange.name, body.routing_key, header, payload);
-  const queues = vhost.route(exchange, message, new Set<QueueHandle>());
-  recordPublish(broker, vhost.name, exchange.name, queues);
-  for (const queue of queues) queue.enqueue(message);
-  return queues.size > 0;
+  // The broker's publish path, counted as a client's publish (no confirm: the API answers at once).
+  return new Publisher({ nodeStats: broker.stats }).publish(vhost, message) > 0;
 }
 
 type AckMode = "ack_requeue_true" | "ack_requeue_false" | "reject_requeue_true" | "reject_requeue_false";

@@ -4,6 +4,7 @@
  * `page`, `page_size`, `name` and `use_regex`, which wraps the list in a page object.
  */
 import { badRequest } from "./http.js";
+import { compileUserPattern, UserPatternError, type UserPattern } from "../lib/user-pattern.js";
 
 type Item = Record<string, unknown>;
 
@@ -19,13 +20,23 @@ export function listResponse(items: Item[], query: Query): unknown {
   return paginate(sorted, query);
 }
 
+/**
+ * The value at a dotted path, walking only the item's own data: a segment that is not an own
+ * property (`__proto__`, `constructor`, `toString`) ends the walk, so a user's column or
+ * sort path can never reach a prototype, and through it every object in the process.
+ */
 function valueAt(item: Item, path: string): unknown {
   let value: unknown = item;
   for (const part of path.split(".")) {
-    if (value === null || typeof value !== "object") return undefined;
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, part)) return undefined;
     value = (value as Item)[part];
   }
   return value;
+}
+
+/** Defines an own property, even one named `__proto__` (an assignment would set the prototype instead). */
+function defineOwn(target: Item, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function sortItems(items: Item[], field: string | undefined, reverse: boolean): Item[] {
@@ -38,7 +49,20 @@ function compare(left: unknown, right: unknown): number {
   if (typeof left === "number" && typeof right === "number") return left - right;
   if (left === undefined) return right === undefined ? 0 : -1;
   if (right === undefined) return 1;
-  return String(left).localeCompare(String(right));
+  return sortText(left).localeCompare(sortText(right));
+}
+
+/**
+ * Text to sort a value by. Objects are compared by their JSON: `String()` would call a
+ * `toString` the data itself may carry (queue arguments are user data) and throw.
+ */
+function sortText(value: unknown): string {
+  if (value === null || typeof value !== "object") return String(value);
+  try {
+    return JSON.stringify(value, (_key, inner) => (typeof inner === "bigint" ? inner.toString() : inner)) ?? "";
+  } catch {
+    return "";
+  }
 }
 
 export function selectColumns(items: Item[], columns: string | undefined): Item[] {
@@ -47,15 +71,31 @@ export function selectColumns(items: Item[], columns: string | undefined): Item[
   return items.map((item) => selectPaths(item, paths));
 }
 
+/**
+ * The item with only the given paths. Objects are built here and never written through: when
+ * a wider column already copied a value (`arguments` before `arguments.x`), the narrower path
+ * adds nothing and is skipped, so the broker's own objects are never changed by a request.
+ */
 export function selectPaths(item: Item, paths: string[]): Item {
   const result: Item = {};
-  for (const path of paths) {
+  const built = new Set<unknown>([result]);
+  paths: for (const path of paths) {
     const value = valueAt(item, path);
     if (value === undefined) continue;
     const parts = path.split(".");
     let target = result;
-    for (const part of parts.slice(0, -1)) target = (target[part] ??= {}) as Item;
-    target[parts[parts.length - 1]] = value;
+    for (const part of parts.slice(0, -1)) {
+      if (Object.hasOwn(target, part)) {
+        if (!built.has(target[part])) continue paths;
+        target = target[part] as Item;
+      } else {
+        const nested: Item = {};
+        built.add(nested);
+        defineOwn(target, part, nested);
+        target = nested;
+      }
+    }
+    defineOwn(target, parts[parts.length - 1], value);
   }
   return result;
 }
@@ -72,13 +112,15 @@ function paginate(items: Item[], query: Query): unknown {
     const name = query.name;
     let matches: (text: string) => boolean;
     if (query.use_regex === "true") {
-      let regex: RegExp;
+      // A user's pattern: the linear-time engine, so no pattern can hold the event loop.
+      let pattern: UserPattern;
       try {
-        regex = new RegExp(name, "i");
-      } catch {
-        throw badRequest(`'${name}' is not a valid regular expression`);
+        pattern = compileUserPattern(name, { caseInsensitive: true });
+      } catch (error) {
+        if (error instanceof UserPatternError) throw badRequest(error.message);
+        throw error;
       }
-      matches = (text) => regex.test(text);
+      matches = (text) => pattern.test(text);
     } else {
       matches = (text) => text.toLowerCase().includes(name.toLowerCase());
     }

@@ -26,8 +26,26 @@ import { registerUserInterface } from "./ui.js";
 /** RabbitMQ's default management.http.max_body_size is about 20 MB: room for a large definitions file. */
 const BODY_BYTES_MAX = 20 * 1024 * 1024;
 
+export interface ManagementRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly public: boolean;
+}
+
+const routesByApp = new WeakMap<FastifyInstance, ManagementRoute[]>();
+
+/** Every route of an app, so a test can check each one's authentication and tag requirement. */
+export function managementRoutes(app: FastifyInstance): readonly ManagementRoute[] {
+  return routesByApp.get(app) ?? [];
+}
+
 export function createManagementApp(context: ManagementContext): FastifyInstance {
-  const app = fastify({ bodyLimit: BODY_BYTES_MAX, logger: false, routerOptions: { ignoreTrailingSlash: true } });
+  const app = fastify({ bodyLimit: BODY_BYTES_MAX, logger: false, routerOptions: { ignoreTrailingSlash: true, querystringParser: parseQuery } });
+  const routes: ManagementRoute[] = [];
+  routesByApp.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) if (method !== "HEAD") routes.push({ method, url: route.url, public: route.config?.public === true });
+  });
   app.decorateRequest("user", null as unknown as User);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => {
@@ -40,8 +58,12 @@ export function createManagementApp(context: ManagementContext): FastifyInstance
     }
   });
 
+  // Fastify has matched the route before this hook runs, on the decoded path, so the decision
+  // is taken on the route, never on the raw URL (`/%61pi/users` is the route `/api/users`).
+  // Every route needs a user except those registered as public (the UI's page) and requests
+  // that matched no route, which get the 404 body and nothing else.
   app.addHook("onRequest", async (request, reply) => {
-    if (!request.url.startsWith("/api/")) return;
+    if (request.is404 || request.routeOptions.config.public === true) return;
     const user = authenticate(context, request.headers.authorization, request.socket.remoteAddress ?? "");
     if (user instanceof HttpError) {
       reply.header("www-authenticate", 'Basic realm="RabbitMQ Management"');
@@ -71,6 +93,17 @@ export function createManagementApp(context: ManagementContext): FastifyInstance
   registerHealth(app, context);
   registerUserInterface(app);
   return app;
+}
+
+/**
+ * The query string as single strings: a repeated key keeps its first value, as RabbitMQ's
+ * handlers read it (`proplists:get_value`), so `?sort=a&sort=b` never hands a handler an
+ * array where it expects text. The object has no prototype: a key named `__proto__` is data.
+ */
+export function parseQuery(text: string): Record<string, string> {
+  const query: Record<string, string> = Object.create(null);
+  for (const [key, value] of new URLSearchParams(text)) if (!(key in query)) query[key] = value;
+  return query;
 }
 
 /** The user of an Authorization header, or the 401 RabbitMQ answers with. */

@@ -51,5 +51,5 @@ setInterval(load, 5000);
 </script></body></html>`;
 
 export function registerUserInterface(app: FastifyInstance): void {
-  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(PAGE));
+  app.get("/", { config: { public: true } }, async (_request, reply) => reply.type("text/html; charset=utf-8").send(PAGE));
 }

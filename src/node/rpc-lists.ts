@@ -7,7 +7,7 @@ import type { WarrenNode } from "./node.js";
 import type { MethodTable } from "./control-server.js";
 import { effectivePolicy, applyDefinitionCommand } from "../broker/definitions.js";
 import { tableToJs } from "../message/field-table.js";
-import { channelName } from "../mgmt/format.js";
+import { channelName } from "../broker/channel-name.js";
 import { text } from "./rpc-definitions.js";
 
 type Params = Record<string, unknown>;

@@ -10,7 +10,7 @@ import { listMethods } from "./rpc-lists.js";
 import { exportDefinitions, importDefinitions } from "../broker/definitions-json.js";
 import { parseSizeBytes } from "../config/warren-conf.js";
 import { WARREN_VERSION } from "../version.js";
-import { diskFreeBytes, memoryLimitBytes } from "../mgmt/api/overview.js";
+import { diskFreeBytes } from "../broker/alarms.js";
 
 export function nodeMethods(node: WarrenNode, requestStop: () => void): MethodTable {
   return {
@@ -96,8 +96,8 @@ function status(node: WarrenNode): Record<string, unknown> {
     log_directory: node.config.logDir ?? "",
     listeners: node.listeners(),
     alarms: [],
-    memory: { total_bytes: memory.rss, limit_bytes: memoryLimitBytes(node.context), heap_used_bytes: memory.heapUsed },
-    disk_free_bytes: diskFreeBytes(node.config.dataDir ?? "/"),
+    memory: { total_bytes: memory.rss, limit_bytes: node.broker.resources.memoryLimitBytes, heap_used_bytes: memory.heapUsed },
+    disk_free_bytes: diskFreeBytes(node.broker.io.fileSystem, node.config.dataDir ?? "/"),
     disk_free_limit_bytes: node.config.diskFreeLimitBytes,
     connections: node.broker.connections.size,
     vhosts: node.broker.vhosts.size,

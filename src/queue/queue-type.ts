@@ -8,7 +8,20 @@ import type { Message } from "../message/message.js";
 import type { FieldTable } from "../message/field-table.js";
 import type { Counters } from "../lib/counters.js";
 import type { SegmentPosition } from "../store/position.js";
-import type { DurabilityWaiter } from "./classic/queue-backing.js";
+
+/**
+ * Told when a message it published is durable (publisher confirms, transactions, MQTT QoS 1/2),
+ * or never will be. `token` is the publisher's own number for what it will answer, passed back
+ * as given. A queue reports each token it answered "pending" for exactly once.
+ */
+export interface DurabilityWaiter {
+  messageDurable(token: number): void;
+  /**
+   * The queue's store failed (a write or fsync error, e.g. ENOSPC) before the message reached
+   * the disk: it is not safe and must not be confirmed (AMQP: basic.nack; MQTT: no PUBACK).
+   */
+  messageLost(token: number): void;
+}
 
 /** A message in a queue, with what the queue knows about its deliveries. */
 export interface QueueEntry {

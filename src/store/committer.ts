@@ -14,7 +14,6 @@
  * event-loop turn (a socket read holding many publishes) joins the first round too.
  */
 import type { FileSystem } from "../io/file-system.js";
-import { nodeFileSystem } from "../io/file-system.js";
 import { assert } from "../lib/assert.js";
 
 /**
@@ -94,7 +93,14 @@ export interface CommitParticipant {
 }
 
 export interface CommitterOptions {
-  fileSystem?: FileSystem;
+  /** The disk: node/ hands down the real one, a test one that fails on demand. */
+  fileSystem: FileSystem;
+  /**
+   * Told when a participant's listener threw (a bug). Without it the error is rethrown outside
+   * the round, which ends the process; a node passes its logger instead, so one connection's
+   * bug closes that connection (its own fence) and is logged here, never the node.
+   */
+  onListenerError?: (error: unknown) => void;
 }
 
 export class Committer {
@@ -107,8 +113,11 @@ export class Committer {
   roundsCompleted = 0;
   filesSynced = 0;
 
-  constructor(options: CommitterOptions = {}) {
-    this.fileSystem = options.fileSystem ?? nodeFileSystem;
+  private readonly onListenerError: ((error: unknown) => void) | undefined;
+
+  constructor(options: CommitterOptions) {
+    this.fileSystem = options.fileSystem;
+    this.onListenerError = options.onListenerError;
   }
 
   /** The participant has written something; it will be told when that is durable. */
@@ -161,10 +170,13 @@ export class Committer {
         else entry.participant.commitSucceeded(entry.sequence);
       } catch (bug) {
         // A throwing listener is a bug; it must not stall every other store's commits, and
-        // it must not be swallowed either: rethrow it outside the round.
-        process.nextTick(() => {
-          throw bug;
-        });
+        // it must not be swallowed either: reported, or rethrown outside the round.
+        const report = this.onListenerError;
+        if (report !== undefined) report(bug);
+        else
+          process.nextTick(() => {
+            throw bug;
+          });
       }
     }
     this.roundsCompleted += 1;

@@ -267,6 +267,8 @@ export interface HandshakeOptions {
   channelMax?: number;
   frameMax?: number;
   heartbeatSeconds?: number;
+  /** Announce consumer_cancel_notify, so the server sends basic.cancel when a consumed queue goes. */
+  consumerCancelNotify?: boolean;
 }
 export interface HandshakeResult {
   serverProperties: Record<string, DecodedValue>;
@@ -407,7 +409,10 @@ export class RawAmqpClient {
       : encodeTable([["LOGIN", { type: "S", value: username }], ["PASSWORD", { type: "S", value: password }]]).subarray(4);
     const clientProperties: FieldTable = [
       ["product", { type: "S", value: "warren-raw-test-client" }],
-      ["capabilities", { type: "F", value: [["authentication_failure_close", { type: "t", value: true }]] }],
+      ["capabilities", { type: "F", value: [
+        ["authentication_failure_close", { type: "t", value: true }],
+        ...(options.consumerCancelNotify === true ? [["consumer_cancel_notify", { type: "t", value: true }] as [string, FieldValue]] : []),
+      ] }],
     ];
     this.sendMethod(0, Method.connectionStartOk,
       new ArgWriter().table(clientProperties).shortstr(mechanism).longstr(response).shortstr("en_US").toBuffer());

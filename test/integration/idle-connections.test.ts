@@ -1,7 +1,7 @@
 /**
  * What an idle connection costs the broker, and the output buffers that make it cheap: a
  * connection writes each turn's frames from a buffer shared through a process-wide pool
- * (src/io/output-buffers.ts) instead of keeping one of its own. Warren-only: these look at the
+ * (src/lib/output-buffers.ts) instead of keeping one of its own. Warren-only: these look at the
  * broker's own heap and at its write path.
  */
 import { test } from "node:test";

@@ -2,8 +2,7 @@
  * The bookkeeping every exchange type shares: which bindings exist (with AMQP's notion of
  * binding equality) and, per routing entry, which destinations it leads to.
  */
-import type { Binding, BindingDestination } from "./exchange-type.js";
-import type { DestinationSink } from "./routing-targets.js";
+import type { Binding, BindingDestination, DestinationSink } from "./exchange-type.js";
 import { assert } from "../../lib/assert.js";
 import { tablesEqual } from "../../message/field-table.js";
 

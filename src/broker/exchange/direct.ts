@@ -3,8 +3,7 @@
  * (RabbitMQ `rabbit_exchange_type_direct.erl`). Routing is one hash lookup and a walk over a
  * prepared array, so a route call allocates nothing beyond what `out` itself grows by.
  */
-import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
-import type { DestinationSink } from "./routing-targets.js";
+import type { Binding, BindingDestination, DestinationSink, ExchangeType, RoutingInput } from "./exchange-type.js";
 import { assert } from "../../lib/assert.js";
 import { BindingSet, DestinationList } from "./binding-set.js";
 

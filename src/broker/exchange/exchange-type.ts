@@ -7,12 +7,22 @@
  * objects owned by the vhost (a queue or an exchange), compared by identity.
  */
 import type { FieldTable } from "../../message/field-table.js";
-import type { DestinationSink } from "./routing-targets.js";
 
 /** A queue or an exchange, as seen by routing. The vhost keeps one object per destination. */
 export interface BindingDestination {
   readonly kind: "queue" | "exchange";
   readonly name: string;
+}
+
+/**
+ * What an exchange type adds its matches to: a Set<BindingDestination> or a RoutingTargets.
+ * It lives here, with the interface that uses it, so that routing-targets.ts (one implementation)
+ * depends on the exchange type and not the other way round.
+ */
+export interface DestinationSink<T = BindingDestination> extends Iterable<T> {
+  add(destination: T): unknown;
+  has(destination: T): boolean;
+  readonly size: number;
 }
 
 export interface Binding {

@@ -4,8 +4,7 @@
  * same destination still deliver one copy, because `out` is a set and the prepared array holds
  * each destination once.
  */
-import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
-import type { DestinationSink } from "./routing-targets.js";
+import type { Binding, BindingDestination, DestinationSink, ExchangeType, RoutingInput } from "./exchange-type.js";
 import { BindingSet, DestinationList } from "./binding-set.js";
 
 export class FanoutExchangeType implements ExchangeType {

@@ -13,8 +13,7 @@
  */
 import type { FieldTable, FieldValue } from "../../message/field-table.js";
 import { fail } from "../../errors/registry.js";
-import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
-import type { DestinationSink } from "./routing-targets.js";
+import type { Binding, BindingDestination, DestinationSink, ExchangeType, RoutingInput } from "./exchange-type.js";
 import { BindingSet } from "./binding-set.js";
 import { erlangEqual, formatErlangTerm, typeAtom } from "./header-values.js";
 

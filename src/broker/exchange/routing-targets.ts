@@ -7,17 +7,10 @@
  * every message reaches one to a few destinations) and a Set beside the array beyond that, so
  * a fanout to thousands of queues stays linear.
  */
-import type { BindingDestination } from "./exchange-type.js";
+import type { BindingDestination, DestinationSink } from "./exchange-type.js";
 
 /** Above this many destinations, membership is kept in a Set as well as the array. */
 const LINEAR_SCAN_MAX = 16;
-
-/** What an exchange type adds its matches to: a Set<BindingDestination> or a RoutingTargets. */
-export interface DestinationSink<T = BindingDestination> extends Iterable<T> {
-  add(destination: T): unknown;
-  has(destination: T): boolean;
-  readonly size: number;
-}
 
 export class RoutingTargets<T extends object = BindingDestination> implements DestinationSink<T> {
   private readonly items: (T | undefined)[] = [];

@@ -18,8 +18,7 @@
  * visited at most once, so a route call costs at most (trie nodes × (words + 1)) steps.
  */
 import { assert } from "../../lib/assert.js";
-import type { BindingDestination } from "./exchange-type.js";
-import type { DestinationSink } from "./routing-targets.js";
+import type { BindingDestination, DestinationSink } from "./exchange-type.js";
 import { DestinationList } from "./binding-set.js";
 
 class TopicNode {

@@ -3,10 +3,10 @@
  * one word and `#` zero or more (RabbitMQ `rabbit_exchange_type_topic.erl`). The matching itself
  * lives in `topic-trie.ts`; this file keeps the bindings and consults the route cache (`topic-route-cache.ts`).
  */
-import type { Binding, BindingDestination, ExchangeType, RoutingInput } from "./exchange-type.js";
+import type { Binding, BindingDestination, DestinationSink, ExchangeType, RoutingInput } from "./exchange-type.js";
 import { BindingSet } from "./binding-set.js";
 import { TopicRouteCache } from "./topic-route-cache.js";
-import { RoutingTargets, type DestinationSink } from "./routing-targets.js";
+import { RoutingTargets } from "./routing-targets.js";
 import { TopicTrie } from "./topic-trie.js";
 
 export interface TopicExchangeOptions {

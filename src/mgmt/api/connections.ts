@@ -8,7 +8,8 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ConnectionInfo } from "../../broker/broker.js";
 import type { ManagementContext, Params } from "../http.js";
 import { notAuthorised, notFound, vhostFor } from "../http.js";
-import { channelJson, channelName, connectionJson, consumerJson } from "../format.js";
+import { channelJson, connectionJson, consumerJson } from "../format.js";
+import { channelName } from "../../broker/channel-name.js";
 import { listResponse, type Query } from "../query.js";
 import { isMonitor, isAdministrator } from "../../auth/tags.js";
 

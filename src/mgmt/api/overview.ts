@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance } from "fastify";
 import { cpus, freemem, totalmem } from "node:os";
-import { statfsSync } from "node:fs";
 import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, notFound, requireAdministrator, requireMonitor, visibleVhosts } from "../http.js";
 import { brokerStats } from "../stats.js";
+import { diskFreeBytes } from "../../broker/alarms.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
 import { RABBITMQ_COMPATIBLE_VERSION } from "../../broker/definitions-json.js";
 import { WARREN_VERSION } from "../../version.js";
@@ -30,15 +30,6 @@ export function memoryLimitBytes(context: ManagementContext): number {
   return config.memoryHighWatermarkAbsoluteBytes ?? Math.floor(totalmem() * config.memoryHighWatermarkRelative);
 }
 
-export function diskFreeBytes(path: string): number {
-  try {
-    const stats = statfsSync(path);
-    return stats.bavail * stats.bsize;
-  } catch {
-    return 0;
-  }
-}
-
 export function nodeJson(context: ManagementContext): Record<string, unknown> {
   const broker = context.broker;
   const alarms = context.alarms();
@@ -54,7 +45,7 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     mem_limit: memoryLimitBytes(context),
     mem_alarm: alarms.memory,
     mem_calculation_strategy: "rss",
-    disk_free: diskFreeBytes(broker.config.dataDir ?? "/"),
+    disk_free: diskFreeBytes(broker.io.fileSystem, broker.config.dataDir ?? "/"),
     disk_free_details: { rate: 0 },
     disk_free_limit: broker.config.diskFreeLimitBytes,
     disk_free_alarm: alarms.disk,
@@ -143,7 +134,8 @@ export function registerOverview(app: FastifyInstance, context: ManagementContex
 
   app.get("/api/whoami", async (request) => ({ name: request.user.name, tags: request.user.tags }));
   app.get("/api/extensions", async () => []);
-  app.get("/api/auth", async () => ({ oauth_enabled: false }));
+  // Public, as in RabbitMQ: the UI asks how to sign in before it has credentials.
+  app.get("/api/auth", { config: { public: true } }, async () => ({ oauth_enabled: false }));
   app.get("/api/cluster-name", async () => ({ name: clusterName(context) }));
   app.put("/api/cluster-name", async (request, reply) => {
     requireAdministrator(request);

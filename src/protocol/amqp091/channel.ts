@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { Message } from "../../message/message.js";
 import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../message/properties.generated.js";
-import type { Exchange } from "../../broker/exchange.js";
-import { RoutingTargets } from "../../broker/exchange/routing-targets.js";
+import { Publisher } from "../../broker/publish.js";
+import { DurableWaits } from "../../broker/durable-waits.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
@@ -21,13 +21,12 @@ import { routingKeysIn } from "../../queue/dead-letter.js";
 import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
 import type { CounterName } from "../../lib/counters.js";
-import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
+import type { DurabilityWaiter, QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import { decodeMethod, type Method, type BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFramesSizeBytes, writeDeliver, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
 import { UnackedDeliveries, type Delivery } from "./unacked.js";
-import { ConfirmTracker } from "./confirms.js";
-import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
+import { ConfirmReplies } from "./confirms.js";
 
 /** What a channel needs from its connection. */
 export interface ChannelConnection {
@@ -55,6 +54,11 @@ export interface ChannelConnection {
   afterBatch(task: () => void): void;
   /** connection.close with a hard error (e.g. 541 when a store failed under a transaction). */
   closeWithError(error: BrokerError): void;
+  /**
+   * A failure while serving this connection from outside its own input (a queue delivering, the
+   * store confirming): logged, then the connection closes with 541 on the next tick.
+   */
+  failed(error: unknown, during: string): void;
 }
 
 interface PendingPublish {
@@ -84,22 +88,28 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   private nextDeliveryTag = 1;
   private consumerPrefetchCount = 0;
   private channelPrefetchCount = 0;
-  /** Set by confirm.select. */
-  private confirms: ConfirmTracker | undefined;
-  private confirmFlushScheduled = false;
+  /** Set by confirm.select: turns settled publishes into basic.ack/nack frames. */
+  private confirms: ConfirmReplies | undefined;
+  /**
+   * What this channel's publishes wait for before the client hears back: one token per publish
+   * in confirm mode, one per tx.commit in a transaction. Set by confirm.select or tx.select.
+   */
+  private waits: DurableWaits | undefined;
+  private flushScheduled = false;
   /** Direct reply-to: this channel's pseudo-queue, once it consumes from amq.rabbitmq.reply-to. */
   private replyQueue: QueueHandle | undefined;
   private transactional = false;
   private txPublishes: Message[] = [];
   private txMandatory: boolean[] = [];
   private txAcks: AckOperation[] = [];
-  /** The queues the current publish routes to; reused for every publish. */
-  private readonly routed = new RoutingTargets<QueueHandle>();
+  /** This channel's way into the broker's publish path. */
+  private readonly publisher: Publisher;
   private lastPermittedExchange: string | undefined;
 
   constructor(number: number, connection: ChannelConnection) {
     this.number = number;
     this.connection = connection;
+    this.publisher = new Publisher({ nodeStats: connection.broker.stats, onOverloaded: (queue) => connection.holdForFlow(queue) });
   }
 
   private get vhost(): Vhost {
@@ -193,18 +203,22 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         return;
       case "confirm.select":
         if (this.transactional) throw fail.preconditionFailed("cannot switch from tx to confirm mode");
-        this.confirms ??= new ConfirmTracker({
-          ack: (upTo, multiple) => {
-            this.connection.send(basicAckFrame(this.number, upTo, multiple));
-            this.count(undefined, "confirm", 1, false);
-          },
-          nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
-        });
+        if (this.confirms === undefined) {
+          this.confirms = new ConfirmReplies({
+            ack: (upTo, multiple) => {
+              this.connection.send(basicAckFrame(this.number, upTo, multiple));
+              this.count(undefined, "confirm", 1, false);
+            },
+            nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
+          });
+          this.waits = new DurableWaits(this.confirms, () => this.scheduleFlush(), { waiter: this });
+        }
         if (!method.nowait) this.send({ method: "confirm.select-ok" });
         return;
       case "tx.select":
         if (this.confirms !== undefined) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
         this.transactional = true;
+        this.waits ??= new DurableWaits({ settled: (_token, lost) => this.commitSettled(lost) }, () => this.scheduleFlush(), { refusalLoses: false, waiter: this });
         return this.send({ method: "tx.select-ok" });
       case "tx.commit":
         return this.txCommit();
@@ -423,9 +437,20 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", queue.name);
     if (method.ifUnused && queue.consumerCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' in use`);
     if (method.ifEmpty && queue.readyCount > 0) throw fail.preconditionFailed(`queue '${queue.name}' in vhost '${this.vhost.name}' not empty`);
-    const messageCount = this.vhost.deleteQueue(queue);
-    if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    // This channel's own consumers of the queue hear basic.cancel after delete-ok, as from RabbitMQ 3.10.8
+    // (checked): py-amqp (kombu, Celery) raises ConsumerCancelled from queue_delete() when the cancel comes first.
+    const cancels: string[] = (this.cancelsAfterReply = []);
+    try {
+      const messageCount = this.vhost.deleteQueue(queue);
+      if (!method.nowait) this.send({ method: "queue.delete-ok", messageCount });
+    } finally {
+      this.cancelsAfterReply = undefined;
+      for (const consumerTag of cancels) this.send({ method: "basic.cancel", consumerTag, nowait: true });
+    }
   }
+
+  /** While this channel deletes a queue: the tags of its consumers cancelled by that delete, told after the reply. */
+  private cancelsAfterReply: string[] | undefined;
 
   // ---- consuming -------------------------------------------------------------------------
 
@@ -496,13 +521,27 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     return this.channelPrefetchCount === 0 || this.unacked.count < this.channelPrefetchCount;
   }
 
+  /**
+   * Called by a queue's dispatch, which may run inside another connection's publish: a failure
+   * here must not reach that caller. The entry is recorded as unacked first, so when this
+   * connection closes for the failure it goes back to its queue (a no-ack delivery was the
+   * queue's to forget: at most once).
+   */
   deliver(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const tag = this.nextDeliveryTag++;
-    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     if (!consumer.noAck) {
       consumer.unackedCount++;
       this.unacked.add({ tag, queue, entry, consumer, settled: false, deliveredAtMs: this.connection.nowMs });
     }
+    try {
+      this.writeDelivery(consumer, queue, entry, tag);
+    } catch (error) {
+      this.connection.failed(error, `delivering to consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private writeDelivery(consumer: AmqpConsumer, queue: QueueHandle, entry: QueueEntry, tag: number): void {
+    this.countDelivery(queue, consumer.noAck, entry.redelivered);
     const message = entry.message;
     const frameMaxBytes = this.connection.frameMaxBytes;
     const encoded = this.delivered;
@@ -525,11 +564,22 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   /** The exchange and routing key of the last delivery, and their UTF-8 bytes. */
   private readonly delivered = { exchange: "", exchangeBytes: EMPTY_BODY, routingKey: "", routingKeyBytes: EMPTY_BODY };
 
+  /** Called by a queue being deleted, from whoever deleted it: fenced like deliver(). */
   consumerCancelledByServer(consumer: AmqpConsumer): void {
+    try {
+      this.tellConsumerCancelled(consumer);
+    } catch (error) {
+      this.connection.failed(error, `cancelling consumer '${consumer.tag}' on channel ${this.number}`);
+    }
+  }
+
+  private tellConsumerCancelled(consumer: AmqpConsumer): void {
     if (this.consumers.get(consumer.tag) !== consumer) return;
     this.consumers.delete(consumer.tag);
     // RabbitMQ's consumer_cancel_notify: tell the client its consumer is gone (queue deleted).
-    if (this.connection.consumerCancelNotify && !this.closing) this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
+    if (!this.connection.consumerCancelNotify || this.closing) return;
+    if (this.cancelsAfterReply !== undefined) this.cancelsAfterReply.push(consumer.tag);
+    else this.send({ method: "basic.cancel", consumerTag: consumer.tag, nowait: true });
   }
 
   private basicGet(method: Extract<Method, { method: "basic.get" }>): void {
@@ -680,75 +730,74 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       this.txMandatory.push(mandatory);
       return;
     }
-    const confirms = this.confirms;
-    if (confirms === undefined) {
-      this.route(message, mandatory, undefined, 0);
+    const waits = this.waits;
+    if (waits === undefined) {
+      this.publish(message, mandatory, undefined, 0);
       return;
     }
-    const sequence = confirms.publish();
-    const { refused, waiting } = this.route(message, mandatory, this, sequence);
-    if (refused) confirms.refuse(sequence);
-    else for (let count = 0; count < waiting; count++) confirms.wait(sequence);
-    this.scheduleConfirmFlush();
+    this.publish(message, mandatory, waits, waits.open());
+    this.scheduleFlush();
+  }
+
+  /** Through the broker's publish path; an unroutable mandatory message is returned (basic.return). */
+  private publish(message: Message, mandatory: boolean, waits: DurableWaits | undefined, token: number): void {
+    if (this.publisher.publish(this.vhost, message, waits, token) > 0) return;
+    this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
+    if (mandatory) {
+      this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
+    }
   }
 
   /**
-   * Routes and enqueues. `waiting` counts the queues that will report the message durable to
-   * `waiter` (persistent messages in durable queues); `refused` is set if a queue refused it.
+   * A queue has the publish (or transaction) with this token on disk. Called from the store's
+   * commit loop, which serves every queue: a failure here is this connection's (fenced).
    */
-  private route(message: Message, mandatory: boolean, waiter: DurabilityWaiter | undefined, token: number): { refused: boolean; waiting: number } {
-    const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
-    const queues = this.routed;
-    if (exchange !== undefined) {
-      this.vhost.routeMessage(exchange, message, queues);
-      exchange.stats.totals.publish_in++;
-      if (queues.size > 0) exchange.stats.totals.publish_out++;
+  messageDurable(token: number): void {
+    if (this.waits === undefined || this.closing) return;
+    try {
+      this.waits.messageDurable(token);
+    } catch (error) {
+      this.connection.failed(error, `confirming publish ${token} on channel ${this.number}`);
     }
-    this.vhost.stats.totals.publish++;
-    this.connection.broker.stats.totals.publish++;
-    if (queues.size === 0) {
-      this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
-      if (mandatory) {
-        this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
-      }
-      return NOTHING_TO_WAIT_FOR;
-    }
-    let refused = false;
-    let waiting = 0;
-    for (let position = 0; position < queues.size; position++) {
-      const queue = queues.at(position);
-      queue.stats.totals.publish++;
-      const outcome = queue.enqueue(message, waiter, token);
-      if (outcome === "rejected") refused = true;
-      else if (outcome === "pending") waiting++;
-      if (queue.overloaded) this.connection.holdForFlow(queue);
-    }
-    queues.clear();
-    return refused || waiting > 0 ? { refused, waiting } : NOTHING_TO_WAIT_FOR;
   }
 
-  /** A queue has the publish with this sequence number on disk. */
-  messageDurable(sequence: number): void {
-    if (this.confirms === undefined || this.closing) return;
-    this.confirms.durable(sequence);
-    this.scheduleConfirmFlush();
+  /** A queue's store failed before the publish with this token reached the disk: it is nacked. Fenced like messageDurable(). */
+  messageLost(token: number): void {
+    if (this.waits === undefined || this.closing) return;
+    try {
+      this.waits.messageLost(token);
+    } catch (error) {
+      this.connection.failed(error, `nacking publish ${token} on channel ${this.number}`);
+    }
   }
 
-  /** A queue's store failed before the publish with this sequence number reached the disk: it is nacked. */
-  messageLost(sequence: number): void {
-    if (this.confirms === undefined || this.closing) return;
-    this.confirms.refuse(sequence);
-    this.scheduleConfirmFlush();
-  }
-
-  /** Confirms go out once per batch of input (or of fsync reports), coalesced with multiple. */
-  private scheduleConfirmFlush(): void {
-    if (this.confirmFlushScheduled || !this.confirms?.hasReady) return;
-    this.confirmFlushScheduled = true;
+  /** Confirms (and commit-oks) go out once per batch of input or of fsync reports, coalesced with multiple. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closing || !this.waits?.hasSettled) return;
+    this.flushScheduled = true;
     this.connection.afterBatch(() => {
-      this.confirmFlushScheduled = false;
-      if (!this.closing) this.confirms?.flush();
+      this.flushScheduled = false;
+      if (!this.closing) this.flushSettled();
     });
+  }
+
+  private flushSettled(): void {
+    this.waits?.flush();
+    this.confirms?.end();
+  }
+
+  /** A tx.commit's persistent messages are all on disk (or a store failed first). */
+  private commitSettled(lost: boolean): void {
+    if (this.closing) return;
+    try {
+      // A transaction whose messages did not all reach the disk did not commit.
+      // 541 is a hard error: the connection closes, as it did when an append failed at once.
+      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
+      else this.send({ method: "tx.commit-ok" });
+    } catch (error) {
+      // Told after the store's commit loop reported: the failure is this connection's.
+      this.connection.failed(error, `answering tx.commit on channel ${this.number}`);
+    }
   }
 
   /** Adds to the message counters of the queue (if any), the vhost and the node: a few field increments. */
@@ -807,17 +856,15 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.txPublishes = [];
     this.txMandatory = [];
     this.txAcks = [];
-    // commit-ok only once the transaction's persistent messages are on disk.
-    const commit = new PendingCommit((lost) => {
-      if (this.closing) return;
-      // A transaction whose messages did not all reach the disk did not commit.
-      // 541 is a hard error: the connection closes, as it did when an append failed at once.
-      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
-      else this.send({ method: "tx.commit-ok" });
-    });
-    for (let index = 0; index < publishes.length; index++) commit.waiting += this.route(publishes[index], mandatory[index], commit, 0).waiting;
+    // commit-ok only once the transaction's persistent messages are on disk: one token for the
+    // whole transaction. A queue refusing a message (reject-publish) does not fail a commit
+    // (the DurableWaits of a transactional channel is made so).
+    const waits = this.waits as DurableWaits;
+    const token = waits.open();
+    for (let index = 0; index < publishes.length; index++) this.publish(publishes[index], mandatory[index], waits, token);
     for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));
-    commit.start();
+    // With nothing to wait for, commit-ok goes out now, before any delivery the acks made room for.
+    this.flushSettled();
     this.resumeDeliveries();
   }
 
@@ -916,35 +963,6 @@ const EMPTY_BODY = Buffer.alloc(0);
 interface LastPublish { readonly exchange: string; readonly exchangeBytes: Buffer; readonly routingKey: string; readonly routingKeyBytes: Buffer }
 /** Before a channel's first publish: 256 bytes is longer than any shortstr, so nothing matches it. Shared by every channel. */
 const NO_PUBLISH_YET: LastPublish = { exchange: "", exchangeBytes: Buffer.alloc(256), routingKey: "", routingKeyBytes: Buffer.alloc(256) };
-
-const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
-
-/** A tx.commit waiting for its persistent messages to reach the disk. */
-class PendingCommit implements DurabilityWaiter {
-  waiting = 0;
-  private started = false;
-  private lost = false;
-  private readonly done: (lost: boolean) => void;
-
-  constructor(done: (lost: boolean) => void) {
-    this.done = done;
-  }
-
-  start(): void {
-    this.started = true;
-    if (this.waiting === 0) this.done(this.lost);
-  }
-
-  messageDurable(): void {
-    this.waiting--;
-    if (this.started && this.waiting === 0) this.done(this.lost);
-  }
-
-  messageLost(): void {
-    this.lost = true;
-    this.messageDurable();
-  }
-}
 
 function settlementOf(kind: "ack" | "reject", requeue: boolean): Settlement {
   return kind === "ack" ? "ack" : requeue ? "requeue" : "discard";

@@ -19,7 +19,7 @@ import { AmqpChannel, type ChannelConnection } from "./channel.js";
 import { parseSaslResponse } from "./sasl.js";
 import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
-import { outputBuffers } from "../../io/output-buffers.js";
+import { outputBuffers } from "../../lib/output-buffers.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -85,7 +85,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   private readingPaused = false;
   private connectionBlockedCapability = false;
   private batchTasks: (() => void)[] = [];
-  private readonly flushBatch = (): void => this.runBatchTasks();
+  private readonly flushBatch = (): void => this.fenced(this.runBatchTasks, undefined, "sending confirms");
 
   constructor(broker: Broker, socket: Socket) {
     this.broker = broker;
@@ -100,8 +100,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.lastReceivedMs = this.lastSentMs = broker.nowMs;
     this.parser = new FrameParser(this, broker.config.frameMaxBytes);
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.onDrain());
+    // Every entry point from the event loop is fenced (see fenced()): a failure while serving this
+    // connection closes this connection, never the node.
+    socket.on("data", (chunk: Buffer) => this.fenced(this.onData, chunk, "reading from the socket"));
+    socket.on("drain", () => this.fenced(this.onDrain, undefined, "resuming after the socket drained"));
     socket.on("error", () => undefined); // 'close' follows; a reset peer is not our error
     socket.on("close", () => this.onSocketClosed());
     broker.attach(this);
@@ -123,8 +125,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     return this.broker.nowMs;
   }
 
+  /** No deliveries now: the socket's buffer is over its high-water mark, or the connection failed and is closing. */
   get outputBlocked(): boolean {
-    return this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH;
+    return this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH || this.failure !== undefined;
   }
 
   get channelCount(): number {
@@ -135,7 +138,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     const socket = this.socket;
     return {
       id: this.id,
-      name: `${this.remoteAddress}:${this.remotePort} -> ${socket.localAddress ?? ""}:${socket.localPort ?? 0}`,
+      name: this.name,
       protocol: "AMQP 0-9-1",
       user: this.userValue?.name,
       vhost: this.vhostValue?.name,
@@ -239,7 +242,9 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       if (type === FRAME_HEADER) channel.onHeader(data, start, end);
       else channel.onBody(data, start, end);
     } catch (error) {
-      this.channelFailed(channel, error, undefined);
+      // A soft error in a publish's content (user_id, expiration, size, reply-to) names basic.publish,
+      // (60, 40), as RabbitMQ 3.10.8 does (checked); framing errors are the connection's and name none.
+      this.channelFailed(channel, error, error instanceof BrokerError && !error.kind.hard ? PUBLISH_FOR_ERRORS : undefined);
     }
   }
 
@@ -381,7 +386,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   private onConnectionError(error: unknown, parserBroken: boolean): void {
     if (!(error instanceof BrokerError)) {
-      this.broker.logger.error({ err: error, connection: this.id }, "internal error on connection");
+      this.broker.logger.error({ err: error, connection: this.id, name: this.name }, `internal error on connection ${this.name}: closing it with 541`);
       error = new BrokerError(Errors.INTERNAL_ERROR, "internal error");
     }
     const brokerError = error as BrokerError;
@@ -436,9 +441,65 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   }
 
   private onSocketClosed(): void {
-    this.releaseChannels();
-    this.state = "closed";
-    this.broker.detach(this);
+    try {
+      this.releaseChannels();
+    } catch (error) {
+      // Requeueing runs other queues' and consumers' code; whatever fails there, this connection is gone.
+      this.broker.logger.error({ err: error, connection: this.id, name: this.name }, "internal error while releasing a closed connection's channels");
+    } finally {
+      this.state = "closed";
+      this.broker.detach(this);
+    }
+  }
+
+  // ---- fences ----------------------------------------------------------------------------
+
+  /** The first failure while serving this connection; set, the connection is closing with 541. */
+  private failure: unknown;
+
+  /** RabbitMQ's connection name, for the log. */
+  get name(): string {
+    return `${this.remoteAddress}:${this.remotePort} -> ${this.socket.localAddress ?? ""}:${this.socket.localPort ?? 0}`;
+  }
+
+  /**
+   * Runs an entry point from the event loop (socket events, the clock, the store's commit loop,
+   * another connection's publish reaching our consumer) so that a failure in it reaches neither
+   * the caller nor the process: it becomes this connection's 541 (see failed()).
+   */
+  fenced<T>(work: (this: AmqpConnection, argument: T) => void, argument: T, during: string): void {
+    try {
+      work.call(this, argument);
+    } catch (error) {
+      this.failed(error, during);
+    }
+  }
+
+  /**
+   * A failure while serving this connection (a bug, or input no check caught): logged with the
+   * connection's name, then the connection is closed with 541 INTERNAL_ERROR; its unacked
+   * deliveries go back to their queues. The close waits for the next tick: the failure may have
+   * happened inside a queue's dispatch loop or another connection's work, which must finish
+   * first. Until then nothing more is delivered to this connection.
+   */
+  failed(error: unknown, during: string): void {
+    if (this.failure !== undefined || this.state === "closed") return;
+    this.failure = error;
+    this.broker.logger.error({ err: error, connection: this.id, name: this.name, user: this.userValue?.name }, `internal error on connection ${this.name} while ${during}: closing it with 541`);
+    process.nextTick(closeAfterFailure, this);
+  }
+
+  /** Second half of failed(): the close itself runs queue code, so a second failure drops the socket. */
+  closeAfterFailure(): void {
+    try {
+      this.closeWithError(fail.internalError("internal error"));
+      this.runBatchTasks();
+      this.flushOutput();
+    } catch (error) {
+      this.broker.logger.error({ err: error, connection: this.id, name: this.name }, "internal error while closing a failed connection: dropping it");
+      this.state = "closed";
+      this.socket.destroy();
+    }
   }
 
   // ---- output ----------------------------------------------------------------------------
@@ -612,7 +673,12 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   // ---- time ------------------------------------------------------------------------------
 
+  /** The broker's clock: fenced, so a failure here closes this connection and the timer keeps running. */
   tick(nowMs: number): void {
+    this.fenced(this.tickUnfenced, nowMs, "running the clock's tick");
+  }
+
+  private tickUnfenced(nowMs: number): void {
     if (this.state === "closed") return;
     if (this.state === "closing") {
       if (nowMs >= this.closeDeadlineMs) this.socket.destroy();
@@ -657,11 +723,15 @@ function withMethod(error: unknown, method: Method): unknown {
 }
 
 function flushOutput(connection: AmqpConnection): void {
-  connection.flushOutput();
+  connection.fenced(connection.flushOutput, undefined, "writing to the socket");
 }
 
 function resumeParsing(connection: AmqpConnection): void {
-  connection.resumeParsing();
+  connection.fenced(connection.resumeParsing, undefined, "resuming reading");
+}
+
+function closeAfterFailure(connection: AmqpConnection): void {
+  connection.closeAfterFailure();
 }
 
 function isLoopback(address: string): boolean {

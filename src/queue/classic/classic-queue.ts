@@ -10,8 +10,8 @@ import { assert } from "../../lib/assert.js";
 import type { Message } from "../../message/message.js";
 import type { FieldTable } from "../../message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../message/properties.generated.js";
-import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
-import { decodeMessage, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
+import type { DeadLetterReason, DurabilityWaiter, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
+import { decodeMessage, peekRecord, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";
 import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_FLOW_READY_HIGH, QUEUE_FLOW_READY_LOW, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
 import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
@@ -47,7 +47,7 @@ export class ClassicQueue implements QueueHandle {
   /** What the queue's own arguments ask for; policies are combined with it into `settings`. */
   readonly argumentSettings: QueueSettings;
   settings: QueueSettings;
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
 
   private ready: ReadyList;
   private readonly consumerList: QueueConsumer[] = [];
@@ -78,6 +78,7 @@ export class ClassicQueue implements QueueHandle {
     this.exclusiveOwner = declaration.exclusiveOwner;
     this.arguments = declaration.arguments;
     this.events = events;
+    this.stats = new Counters(events.nowMs());
     this.settings = settings;
     this.argumentSettings = argumentSettings;
     this.ready = settings.maxPriority !== undefined ? new PriorityReadyList(settings.maxPriority) : new FifoReadyList();

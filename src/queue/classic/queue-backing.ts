@@ -11,16 +11,7 @@ import { Deque } from "../../lib/deque.js";
 import { Message } from "../../message/message.js";
 import type { MessageStore } from "../../store/message-store.js";
 import type { SegmentPosition } from "../../store/position.js";
-
-/** Told when a message it published is durable (publisher confirms, transactions), or never will be. */
-export interface DurabilityWaiter {
-  messageDurable(token: number): void;
-  /**
-   * The queue's store failed (a write or fsync error, e.g. ENOSPC) before the message reached
-   * the disk: it is not safe and must not be confirmed (AMQP: basic.nack; MQTT: no PUBACK).
-   */
-  messageLost(token: number): void;
-}
+import type { DurabilityWaiter } from "../queue-type.js";
 
 interface Waiting {
   readonly sequence: number;
@@ -51,10 +42,18 @@ export class QueueBacking {
 
   /** The store's report after a commit round. */
   onDurable(durableSequence: number): void {
+    // Every waiter is told even if one throws (a connection's bug must not hold back the others'
+    // confirms); the first failure is rethrown after, for the committer to report.
+    let failure: unknown;
     for (let next = this.waiting.peekFirst(); next !== undefined && next.sequence <= durableSequence; next = this.waiting.peekFirst()) {
       this.waiting.shift();
-      next.waiter.messageDurable(next.token);
+      try {
+        next.waiter.messageDurable(next.token);
+      } catch (error) {
+        failure ??= error;
+      }
     }
+    if (failure !== undefined) throw failure;
   }
 
   /**
@@ -66,11 +65,19 @@ export class QueueBacking {
     const failedSequence = this.store.failedSequence;
     if (failedSequence === undefined) return;
     const kept: Waiting[] = [];
+    let failure: unknown;
     for (let next = this.waiting.shift(); next !== undefined; next = this.waiting.shift()) {
-      if (next.sequence >= failedSequence) next.waiter.messageLost(next.token);
-      else kept.push(next);
+      if (next.sequence < failedSequence) kept.push(next);
+      else {
+        try {
+          next.waiter.messageLost(next.token);
+        } catch (error) {
+          failure ??= error; // as in onDurable: the other waiters are still told
+        }
+      }
     }
     for (const waiting of kept) this.waiting.push(waiting);
+    if (failure !== undefined) throw failure;
   }
 
   ack(position: SegmentPosition): void {

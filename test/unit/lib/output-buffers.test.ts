@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OutputBuffers } from "../../../src/io/output-buffers.js";
+import { OutputBuffers } from "../../../src/lib/output-buffers.js";
 
 test("a buffer given back is the next one taken of its size, and only of its size", () => {
   const pool = new OutputBuffers();

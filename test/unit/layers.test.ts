@@ -1,0 +1,281 @@
+/**
+ * The layering of src/ (DESIGN.md §2, docs/internals/layers.md), read from the code's own imports.
+ *
+ * Every file under src/ is parsed with the TypeScript compiler (so a comment or a string that
+ * looks like an import is not one), and every relative import counts: `import ... from`,
+ * `export ... from`, a bare `import "..."`, dynamic `import()`, `import x = require()`, and
+ * type-only imports (`import type`, `typeof import("...")`): a type-only cycle is still a tangle a
+ * reader has to hold in their head, and a type reaching up a layer still couples the layers.
+ * The test fails on
+ *  (a) an import that goes up the layer order below, or from a folder that the order does not name,
+ *  (b) a value import of io/ from outside the composition root (only node/ and the entry points
+ *      construct io/; everyone else receives it and may import only its types),
+ *  (c) a cycle between files, or between top-level folders,
+ * unless the violation is on ALLOWED_VIOLATIONS, which must only shrink: an entry that no longer
+ * occurs fails the test too, so whoever removes a violation removes its entry.
+ * It reads nothing outside the repository's src/.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
+
+/**
+ * The layers, top to bottom. A file may import from its own folder, from a folder in its own row
+ * (the folder-cycle check keeps such imports one-directional), and from any row below its own.
+ * A top-level file (index.ts, version.ts) is a unit of its own, placed like a folder.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  // The entry points: the package's embedding API (startBroker) and the command line (warren-server
+  // starts a node; warrenctl speaks the node's control protocol). Nothing in src/ imports them.
+  ["index.ts", "cli"],
+  // The composition root: builds io/, wires the layers, runs the control port.
+  ["node"],
+  // Wire protocols and the management API: translate the outside world into broker calls.
+  ["protocol", "mgmt"],
+  ["broker"],
+  ["queue"],
+  ["metadata"],
+  ["raft"],
+  ["cluster"],
+  ["store", "wal"],
+  ["message"],
+  // Primitives with no dependencies but each other; version.ts is the package's version string.
+  ["auth", "config", "errors", "lib", "version.ts"],
+  // Clock, timers, randomness, files: interfaces plus the real implementations node/ constructs.
+  ["io"],
+];
+
+/** Units allowed to import io/'s values (its real implementations); everyone else imports its types only. */
+const IO_CONSTRUCTORS: ReadonlySet<string> = new Set(["index.ts", "cli", "node", "io"]);
+
+/**
+ * Violations that remain on main, each with the work that removes it. This list only shrinks:
+ * an entry that no longer occurs fails the test, so delete it in the change that fixes it.
+ * Forms: "up: FROM -> TO" (an upward import), "io: FROM -> TO" (a value import of io/ outside the
+ * composition root), "file cycle: A -> B -> ..." (members sorted), "folder cycle: A <-> B" (sorted).
+ */
+const ALLOWED_VIOLATIONS: readonly string[] = [
+  // The metadata state machine (issue 12) replaces applyCommand's mutation of the live broker;
+  // definitions.ts stops importing broker.ts and vhost.ts.
+  "file cycle: broker/broker.ts -> broker/definitions.ts -> broker/vhost.ts",
+  // The MQTT logs (retained, QoS 2 ids) are on src/wal/, which receives its files; the defaults
+  // come from this one file until the broker carries the node's io and the MQTT context passes it on.
+  "io: protocol/mqtt/log-files.ts -> io/file-rename.ts",
+  "io: protocol/mqtt/log-files.ts -> io/file-system.ts",
+  // Raft's message handlers take the RaftNode they act on (a type-only import back into the file
+  // that calls them); the Raft work breaks it with an interface of its own below raft-node.ts.
+  "file cycle: raft/election.ts -> raft/raft-node.ts -> raft/read-index.ts -> raft/replication.ts",
+];
+
+interface Import {
+  readonly from: string; // path relative to src/, with "/" separators
+  readonly to: string;
+  readonly typeOnly: boolean;
+}
+
+function listSourceFiles(directory: string, out: string[] = []): string[] {
+  for (const name of readdirSync(directory).sort()) {
+    const path = join(directory, name);
+    if (statSync(path).isDirectory()) listSourceFiles(path, out);
+    else if (/\.tsx?$/.test(name) && !name.endsWith(".d.ts")) out.push(path);
+  }
+  return out;
+}
+
+function toUnixRelative(path: string): string {
+  return relative(SRC, path).split(sep).join("/");
+}
+
+function resolveSpecifier(fromFile: string, specifier: string): string | undefined {
+  const base = resolve(dirname(fromFile), specifier);
+  const stem = base.replace(/\.(js|mjs|cjs|ts)$/, "");
+  for (const candidate of [`${stem}.ts`, `${stem}.tsx`, join(stem, "index.ts"), base]) {
+    if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+  }
+  return undefined;
+}
+
+function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
+  const clause = node.importClause;
+  if (clause === undefined) return false; // `import "x"` runs the module
+  if (clause.isTypeOnly) return true;
+  if (clause.name !== undefined) return false;
+  const bindings = clause.namedBindings;
+  if (bindings === undefined || ts.isNamespaceImport(bindings)) return false;
+  return bindings.elements.length > 0 && bindings.elements.every((element) => element.isTypeOnly);
+}
+
+function isTypeOnlyExport(node: ts.ExportDeclaration): boolean {
+  if (node.isTypeOnly) return true;
+  const clause = node.exportClause;
+  return clause !== undefined && ts.isNamedExports(clause) && clause.elements.length > 0 && clause.elements.every((element) => element.isTypeOnly);
+}
+
+/** Every relative import of one file, with unresolvable ones reported rather than skipped. */
+function readImports(file: string, unresolved: string[]): Import[] {
+  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const found: Import[] = [];
+  const add = (specifier: string, typeOnly: boolean): void => {
+    if (!specifier.startsWith(".")) return; // node: built-ins and packages are not layers
+    const target = resolveSpecifier(file, specifier);
+    if (target === undefined) {
+      unresolved.push(`${toUnixRelative(file)}: ${specifier}`);
+      return;
+    }
+    if (target !== file) found.push({ from: toUnixRelative(file), to: toUnixRelative(target), typeOnly });
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      add(node.moduleSpecifier.text, isTypeOnlyImport(node));
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      add(node.moduleSpecifier.text, isTypeOnlyExport(node));
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) {
+      add(node.moduleReference.expression.text, node.isTypeOnly);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const [argument] = node.arguments;
+      if (argument !== undefined && ts.isStringLiteralLike(argument)) add(argument.text, false);
+      else unresolved.push(`${toUnixRelative(file)}: import() of a computed path (the layers cannot be checked)`);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      add(node.argument.literal.text, true);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+/** The top-level folder of a file, or the file itself when it sits directly in src/. */
+function unitOf(path: string): string {
+  const slash = path.indexOf("/");
+  return slash === -1 ? path : path.slice(0, slash);
+}
+
+/** Strongly connected components with more than one member (Tarjan's algorithm, iterative). */
+function cycles(nodes: readonly string[], edges: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  for (const root of nodes) {
+    if (index.has(root)) continue;
+    const work: { node: string; targets: string[]; position: number }[] = [];
+    const open = (node: string): void => {
+      index.set(node, next);
+      low.set(node, next);
+      next += 1;
+      stack.push(node);
+      onStack.add(node);
+      work.push({ node, targets: [...(edges.get(node) ?? [])], position: 0 });
+    };
+    open(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1];
+      if (frame.position < frame.targets.length) {
+        const target = frame.targets[frame.position++];
+        if (!index.has(target)) open(target);
+        else if (onStack.has(target)) low.set(frame.node, Math.min(low.get(frame.node)!, index.get(target)!));
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1].node;
+        low.set(parent, Math.min(low.get(parent)!, low.get(frame.node)!));
+      }
+      if (low.get(frame.node) === index.get(frame.node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.node);
+        if (component.length > 1) found.push(component.sort());
+      }
+    }
+  }
+  return found;
+}
+
+interface Analysis {
+  readonly files: readonly string[];
+  readonly imports: readonly Import[];
+  readonly violations: readonly string[];
+  readonly unresolved: readonly string[];
+}
+
+let analysis: Analysis | undefined;
+
+/** Reads src/ once and returns every violation of the rules above, allowed or not. */
+function analyse(): Analysis {
+  analysis ??= readSource(LAYERS);
+  return analysis;
+}
+
+function readSource(layers: readonly (readonly string[])[]): Analysis {
+  const files = listSourceFiles(SRC);
+  const unresolved: string[] = [];
+  const imports = files.flatMap((file) => readImports(file, unresolved));
+  const rowOf = new Map<string, number>();
+  layers.forEach((row, position) => row.forEach((unit) => rowOf.set(unit, position)));
+  const violations: string[] = [];
+
+  for (const unit of new Set(files.map((file) => unitOf(toUnixRelative(file))))) {
+    if (!rowOf.has(unit)) violations.push(`unplaced: ${unit} (add it to LAYERS in test/unit/layers.test.ts)`);
+  }
+  const seen = new Set<string>();
+  for (const { from, to, typeOnly } of imports) {
+    const fromUnit = unitOf(from);
+    const toUnit = unitOf(to);
+    if (fromUnit === toUnit) continue;
+    const fromRow = rowOf.get(fromUnit);
+    const toRow = rowOf.get(toUnit);
+    if (fromRow !== undefined && toRow !== undefined && toRow < fromRow) violations.push(`up: ${from} -> ${to}`);
+    if (toUnit === "io" && !typeOnly && !IO_CONSTRUCTORS.has(fromUnit)) violations.push(`io: ${from} -> ${to}`);
+    seen.add(`${fromUnit}\0${toUnit}`);
+  }
+
+  const fileEdges = new Map<string, Set<string>>();
+  for (const { from, to } of imports) {
+    if (!fileEdges.has(from)) fileEdges.set(from, new Set());
+    fileEdges.get(from)!.add(to);
+  }
+  for (const component of cycles(files.map(toUnixRelative), fileEdges)) violations.push(`file cycle: ${component.join(" -> ")}`);
+
+  const folderEdges = new Map<string, Set<string>>();
+  for (const pair of seen) {
+    const [fromUnit, toUnit] = pair.split("\0");
+    if (!folderEdges.has(fromUnit)) folderEdges.set(fromUnit, new Set());
+    folderEdges.get(fromUnit)!.add(toUnit);
+  }
+  for (const component of cycles([...folderEdges.keys()].sort(), folderEdges)) violations.push(`folder cycle: ${component.join(" <-> ")}`);
+
+  return { files, imports, violations: [...new Set(violations)].sort(), unresolved };
+}
+
+test("every relative import under src/ resolves to a file, so none escapes the check", () => {
+  const { files, imports, unresolved } = analyse();
+  assert.ok(files.length > 50 && imports.length > 100, `read ${files.length} files and ${imports.length} imports: is SRC right?`);
+  assert.deepEqual(unresolved, []);
+});
+
+test("imports go only down the layers, io/ is constructed only by the composition root, and nothing imports in a cycle", () => {
+  const { violations } = analyse();
+  const allowed = new Set(ALLOWED_VIOLATIONS);
+  const fresh = violations.filter((violation) => !allowed.has(violation));
+  assert.deepEqual(fresh, [], "new layering violations (see docs/internals/layers.md for the order and how to fix one)");
+});
+
+test("the allow-list only shrinks: every allowed violation still occurs", () => {
+  const { violations } = analyse();
+  const present = new Set(violations);
+  const fixed = ALLOWED_VIOLATIONS.filter((violation) => !present.has(violation));
+  assert.deepEqual(fixed, [], "these violations are gone: delete their entries from ALLOWED_VIOLATIONS");
+  assert.equal(new Set(ALLOWED_VIOLATIONS).size, ALLOWED_VIOLATIONS.length, "an entry is listed twice");
+});
