@@ -151,3 +151,13 @@ export const USER_PATTERN_CHARACTERS_MAX = 4_096;
 export const USER_PATTERNS_CACHED_MAX = 10_000;
 /** Results remembered per pattern: names and routing keys repeat, so most checks are a lookup. */
 export const USER_PATTERN_RESULTS_CACHED_MAX = 1_024;
+
+/**
+ * The node-wide Raft WAL file rolls over at this size, and the entries it holds move into their
+ * groups' segment files: recovery replays at most about this much, and entries waiting to move
+ * hold at most about this much memory. RabbitMQ's ra rolls its WAL at 256 MB; Warren holds the
+ * unmoved payloads in memory, so it rolls sooner.
+ */
+export const RAFT_WAL_FILE_BYTES_MAX = 64 * 1024 * 1024;
+/** A group's segment file is rewritten once at least this long and twice its live records, so a small group is not rewritten after every snapshot. */
+export const RAFT_SEGMENT_COMPACT_BYTES_MIN = 4 * 1024 * 1024;
