@@ -65,6 +65,10 @@ export const MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED = 65_536;
 export const MQTT_PACKET_SIZE_BYTES_DEFAULT = MESSAGE_SIZE_BYTES_DEFAULT + 65_536;
 /** The largest packet MQTT can express: a 4-byte Variable Byte Integer remaining length (MQTT 5 §1.5.5) plus a 5-byte fixed header. */
 export const MQTT_PACKET_SIZE_BYTES_LIMIT = 268_435_455 + 5;
+/** MQTT strings and binary data carry a two-byte length (MQTT 5 §1.5.4, §1.5.6): a longer AMQP value cannot be sent. */
+export const MQTT_STRING_BYTES_MAX = 65_535;
+/** MQTT's Four Byte Integer (§1.5.3): the most a Message Expiry Interval can say, about 136 years in seconds. */
+export const MQTT_FOUR_BYTE_INTEGER_MAX = 4_294_967_295;
 /** Topics become AMQP routing keys and filters binding keys, both shortstrs of at most 255 bytes. */
 export const MQTT_TOPIC_BYTES_MAX = 255;
 /** A client id names queues `mqtt-subscription-<id>qos<n>`; a queue name is a 255-byte shortstr. */
