@@ -103,7 +103,7 @@ export class FaultInjector {
     const sim = this.sim;
     const up = sim.nodes.filter((node) => node.up);
     if (up.length === 0) return;
-    const powerCut = this.prng.chance(0.2);
+    const powerCut = this.prng.chance(0.3);
     if (!powerCut && sim.nodes.length - up.length >= Math.ceil(sim.nodes.length / 2)) return;
     const node = this.prng.chance(0.4) ? this.someLeader()?.node ?? this.prng.pick(up) : this.prng.pick(up);
     if (this.prng.chance(0.5)) {
@@ -141,11 +141,17 @@ export class FaultInjector {
     });
   }
 
+  /** One node's disk turns slow for a while, or (a shared storage hiccup) every node's at once. */
   private slowDisk(): void {
-    const node = this.prng.chance(0.5) ? this.someLeader()?.node ?? this.prng.pick(this.sim.nodes) : this.prng.pick(this.sim.nodes);
-    this.sim.trace(`slow disk on ${node.id}`);
-    node.diskSlow = true;
-    this.sim.at(this.prng.between(100, 1000), () => (node.diskSlow = false));
+    const sim = this.sim;
+    const everyNode = this.prng.chance(0.3);
+    const node = this.prng.chance(0.5) ? this.someLeader()?.node ?? this.prng.pick(sim.nodes) : this.prng.pick(sim.nodes);
+    const slowed = everyNode ? sim.nodes : [node];
+    sim.trace(`slow disk on ${slowed.map((each) => each.id).join(",")}`);
+    for (const each of slowed) each.diskSlow = true;
+    sim.at(this.prng.between(100, 1000), () => {
+      for (const each of slowed) each.diskSlow = false;
+    });
   }
 
   private someLeader(): { node: SimNode; group: string } | undefined {

@@ -1,5 +1,5 @@
-import { MemoryStorage, RawNode, type Entry, type Message, type PlantedFaults, type Ready } from "../../src/raft/index.js";
-import { GroupChecker, Violation } from "./checker.js";
+import { MemoryStorage, RawNode, type Entry, type Membership, type Message, type PlantedFaults, type Ready, type Snapshot } from "../../src/raft/index.js";
+import { GroupChecker, Violation, rawView, storageView, type LogView } from "./checker.js";
 import { EventQueue } from "./event-queue.js";
 import { checkRegisterHistory, type RegisterOperation } from "./linearizability.js";
 import { Prng } from "./prng.js";
@@ -33,8 +33,8 @@ export interface SimulationResult {
 type SimEvent =
   | { kind: "tick"; node: SimNode }
   | { kind: "deliver"; group: string; message: Message }
-  | { kind: "synced"; node: SimNode; epoch: number; covers: number; group: string; ready: Ready }
-  | { kind: "compacted"; node: SimNode; epoch: number; covers: number; group: string; snapshot: import("../../src/raft/index.js").Snapshot }
+  | { kind: "synced"; node: SimNode; epoch: number; covers: number; replica: Replica; ready: Ready }
+  | { kind: "compacted"; node: SimNode; epoch: number; covers: number; replica: Replica; snapshot: Snapshot }
   | { kind: "call"; run: () => void };
 
 const ELECTION_TICKS = 10;
@@ -180,7 +180,9 @@ export class Simulation {
         const node = event.node;
         if (node.epoch !== event.epoch) return;
         node.disk.synced(event.covers);
-        const replica = node.replicas.get(event.group)!;
+        const replica = event.replica;
+        // A member removed meanwhile is gone with its data.
+        if (node.replicas.get(replica.group) !== replica) return;
         replica.syncing = null;
         this.finishReady(node, replica, event.ready);
         this.drive(node, replica);
@@ -190,7 +192,8 @@ export class Simulation {
         const node = event.node;
         if (node.epoch !== event.epoch) return;
         node.disk.synced(event.covers);
-        const replica = node.replicas.get(event.group)!;
+        const replica = event.replica;
+        if (node.replicas.get(replica.group) !== replica) return;
         replica.storage.compact(event.snapshot);
         replica.compacting = false;
         return;
@@ -211,13 +214,16 @@ export class Simulation {
         replica.syncing = ready;
         const record = { group: replica.group, kind: "ready" as const, hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot };
         const { doneAtMs, covers } = node.disk.write(record, this.nowMs);
-        this.events.push(doneAtMs, { kind: "synced", node, epoch: node.epoch, covers, group: replica.group, ready });
-        if (node.crashArmed !== null) this.faults.crashMidWrite(node, doneAtMs - this.nowMs);
+        this.events.push(doneAtMs, { kind: "synced", node, epoch: node.epoch, covers, replica, ready });
+        if (node.crashArmed !== null && ready.entries.length > 0) this.faults.crashMidWrite(node, doneAtMs - this.nowMs);
         break;
       }
       this.finishReady(node, replica, ready);
     }
-    this.groups.get(replica.group)!.checker.observe(node.id, replica.raw);
+    const checker = this.groups.get(replica.group)!.checker;
+    const before = checker.maxCommitted;
+    checker.observe(node.id, replica.raw);
+    if (checker.maxCommitted > before) this.checkCommittedDurable(replica.group);
   }
 
   private finishReady(node: SimNode, replica: Replica, ready: Ready): void {
@@ -253,6 +259,7 @@ export class Simulation {
   private applyEntry(node: SimNode, replica: Replica, entry: Entry): void {
     this.groups.get(replica.group)!.checker.onApply(node.id, entry);
     replica.apply(entry);
+    if (entry.kind === "membership" && replica.raw.status().role === "leader") this.removeDeparted(replica.group, entry.membership!);
     if (entry.kind === "command") this.workload.writeApplied(replica, (entry.data as WriteCommand).opId);
   }
 
@@ -265,7 +272,7 @@ export class Simulation {
     replica.compacting = true;
     replica.lastCompactedIndex = applied;
     const { doneAtMs, covers } = node.disk.write({ group: replica.group, kind: "compact", snapshot }, this.nowMs);
-    this.events.push(doneAtMs, { kind: "compacted", node, epoch: node.epoch, covers, group: replica.group, snapshot });
+    this.events.push(doneAtMs, { kind: "compacted", node, epoch: node.epoch, covers, replica, snapshot });
   }
 
   send(group: string, message: Message): void {
@@ -284,16 +291,58 @@ export class Simulation {
     node.epoch++;
     this.workload.nodeCrashed(node);
     node.replicas = new Map();
+    for (const group of node.disk.groups()) node.durableWhileDown.set(group, node.disk.recover(group));
+    for (const group of this.groups.values()) this.checkCommittedDurable(group.id);
   }
 
   restart(node: SimNode): void {
     if (node.up) return;
     this.trace(`restart ${node.id}`);
     node.up = true;
-    for (const group of node.disk.groups()) {
-      const replica = this.startReplica(node, group, node.disk.recover(group));
+    const durable = node.durableWhileDown;
+    node.durableWhileDown = new Map();
+    for (const [group, storage] of durable) {
+      const replica = this.startReplica(node, group, storage);
       this.drive(node, replica);
     }
+  }
+
+  /** The host's side of a removal: once it is committed, the removed member's replica and its data are deleted. */
+  private removeDeparted(group: string, membership: Membership): void {
+    for (const node of this.nodes) {
+      if (membership.voters.includes(node.id) || membership.learners.includes(node.id)) continue;
+      if (!node.replicas.has(group) && !node.durableWhileDown.has(group)) continue;
+      this.trace(`${group}: ${node.id} was removed; its replica is deleted`);
+      node.replicas.delete(group);
+      node.durableWhileDown.delete(group);
+      node.disk.deleteGroup(group);
+    }
+  }
+
+  /**
+   * The durability invariant, checked whenever a leader's commit index moves and after crashes: no
+   * node that lacks the newest committed entry (in memory, or on its disk after a crash) could win
+   * an election, counting the votes of every voter's durable log. Raft's Leader Completeness
+   * argument says this always holds; an acknowledgement before the write was durable, or a commit
+   * of an earlier term's entry by counting, breaks it at the moment of the commit, before any loss.
+   */
+  checkCommittedDurable(groupId: string): void {
+    const checker = this.groups.get(groupId)!.checker;
+    const index = checker.maxCommitted;
+    const term = checker.committedTermAt(index);
+    if (index === 0 || term === undefined) return;
+    const durable = new Map<string, LogView>();
+    const candidates: [string, LogView][] = [];
+    for (const node of this.nodes) {
+      const replica = node.replicas.get(groupId);
+      const storage = replica?.storage ?? node.durableWhileDown.get(groupId);
+      if (storage === undefined) continue;
+      const durableView = storageView(storage);
+      durable.set(node.id, durableView);
+      candidates.push([node.id, durableView]);
+      if (replica !== undefined) candidates.push([node.id, rawView(replica.raw)]);
+    }
+    checker.checkNoElectableNodeLacks(index, term, candidates, durable);
   }
 }
 
