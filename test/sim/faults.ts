@@ -36,6 +36,18 @@ export class FaultInjector {
     sim.at(this.prng.between(this.gapMs / 4, this.gapMs), () => this.next());
   }
 
+  /** Armed: the next node to win an election is cut off before its first append leaves. */
+  private isolateNextLeader = false;
+
+  /** Called by the host when a Ready reports a new leader, before its messages are sent. */
+  leaderElected(node: SimNode): void {
+    if (!this.isolateNextLeader || this.sim.nowMs >= this.sim.faultPhaseMs) return;
+    this.isolateNextLeader = false;
+    this.sim.trace(`partition: isolate ${node.id}, just elected`);
+    for (const other of this.sim.nodes) if (other !== node) (this.sim.network.block(other.id, node.id), this.sim.network.block(node.id, other.id));
+    this.healLater();
+  }
+
   private healEverything(): void {
     const sim = this.sim;
     sim.trace("heal: the network is perfect and every node is up from now on");
@@ -57,7 +69,11 @@ export class FaultInjector {
   private partition(): void {
     const sim = this.sim;
     const ids = sim.nodes.map((node) => node.id);
-    const kind = this.prng.pick(["symmetric", "oneWay", "isolateLeader", "flapping"] as const);
+    const kind = this.prng.pick(["symmetric", "oneWay", "isolateLeader", "isolateNextLeader", "flapping"] as const);
+    if (kind === "isolateNextLeader") {
+      this.isolateNextLeader = true;
+      return;
+    }
     if (kind === "isolateLeader") {
       const leader = this.someLeader();
       if (leader === undefined) return;

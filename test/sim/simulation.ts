@@ -66,6 +66,9 @@ export class Simulation {
   readonly recoveryPhaseMs: number;
   readonly disabled: ReadonlySet<FaultClass>;
   readonly compactEvery: number;
+  /** Small limits, so a follower catches up in many small steps and edge cases are hit. */
+  readonly maxEntriesPerAppend: number;
+  readonly maxInflightAppends: number;
 
   constructor(readonly options: SimulationOptions) {
     this.prng = new Prng(options.seed, 1);
@@ -73,6 +76,8 @@ export class Simulation {
     this.faultPhaseMs = options.faultPhaseMs ?? 3000;
     this.recoveryPhaseMs = options.recoveryPhaseMs ?? 6000;
     this.compactEvery = this.prng.between(4, 60);
+    this.maxEntriesPerAppend = this.prng.pick([1, 2, 4, 16, 64]);
+    this.maxInflightAppends = this.prng.pick([1, 2, 8, 64]);
     // Networks are usually faster than fsync (the case where an early acknowledgement does harm).
     this.network = new SimNetwork(new Prng(options.seed, 2), this.prng.pick([1, 2, 4, 8, 25]));
     const nodeCount = this.prng.between(3, 7);
@@ -114,7 +119,7 @@ export class Simulation {
   private startReplica(node: SimNode, group: string, storage: MemoryStorage): Replica {
     const prng = new Prng(this.options.seed, 1000 + this.nodes.indexOf(node) * 31 + Number(group.slice(1)) + node.epoch * 7919);
     const raw = new RawNode(
-      { id: node.id, electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS, maxInflightAppends: 8, maxEntriesPerAppend: 16,
+      { id: node.id, electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS, maxInflightAppends: this.maxInflightAppends, maxEntriesPerAppend: this.maxEntriesPerAppend,
         randomInt: (bound) => prng.int(bound), faults: this.options.raftFaults },
       storage,
     );
@@ -209,6 +214,7 @@ export class Simulation {
     while (replica.syncing === null && replica.raw.hasReady()) {
       const ready = replica.raw.ready();
       if (ready.softState !== undefined && this.options.trace) this.trace(`${replica.group} ${node.id} is ${ready.softState.role} (leader ${ready.softState.leader}) term ${replica.raw.status().term}`);
+      if (ready.softState?.role === "leader") this.faults.leaderElected(node);
       for (const message of ready.messagesNow) this.send(replica.group, message);
       if (ready.hardState !== undefined || ready.entries.length > 0 || ready.snapshot !== undefined) {
         replica.syncing = ready;
