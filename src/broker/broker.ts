@@ -11,6 +11,8 @@ import { Vhost } from "./vhost.js";
 import { effectivePolicy, onPolicyChange } from "./definitions.js";
 import { fail } from "../errors/registry.js";
 import type { Logger } from "../io/logger.js";
+import type { Io } from "../io/io.js";
+import type { Timer } from "../io/time.js";
 
 /** A channel as the management API and warrenctl list it (RabbitMQ's field meanings). */
 export interface ChannelInfo {
@@ -85,20 +87,25 @@ export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly connections = new Set<BrokerConnection>();
   /** Message counters for the whole node (management API overview, /metrics). */
-  readonly stats = new Counters(Date.now());
-  /** A coarse clock: read it instead of calling Date.now() on a hot path. */
-  nowMs = Date.now();
+  /** The node's clock, timers, randomness and disk, handed in by whoever builds the broker (node/, a test). */
+  readonly io: Io;
+  readonly stats: Counters;
+  /** A coarse clock, refreshed by the tick: read it instead of the clock on a hot path. */
+  nowMs: number;
   /** Scratch space for paging transient messages of long queues out of memory (made when first needed). */
   private spillArea: SpillArea | undefined;
   /** Memory and disk alarms; publishers are blocked while one is in effect. */
   readonly resources: ResourceMonitor;
   private nextConnectionId = 1;
-  private clock: NodeJS.Timeout | undefined;
+  private clock: Timer | undefined;
 
-  constructor(config: BrokerConfig, logger: Logger) {
+  constructor(config: BrokerConfig, logger: Logger, io: Io) {
     this.config = config;
     this.logger = logger;
-    this.resources = new ResourceMonitor(config, (state) => this.onAlarmChange(state));
+    this.io = io;
+    this.nowMs = io.time.nowMs();
+    this.stats = new Counters(this.nowMs);
+    this.resources = new ResourceMonitor(config, io, (state) => this.onAlarmChange(state));
     this.addVhost(config.defaultVhost);
     onPolicyChange(this, (vhost) => this.vhosts.get(vhost)?.reapplyPolicies());
     const user = this.users.add(config.defaultUser, config.defaultPass, ["administrator"]);
@@ -106,12 +113,11 @@ export class Broker {
   }
 
   start(): void {
-    this.clock = setInterval(() => this.tick(), CLOCK_TICK_MS);
-    this.clock.unref();
+    this.clock = this.io.time.every(CLOCK_TICK_MS, () => this.tick());
   }
 
   get spill(): SpillArea {
-    this.spillArea ??= new SpillArea(this.config.dataDir);
+    this.spillArea ??= new SpillArea(this.config.dataDir, this.io);
     return this.spillArea;
   }
 
@@ -121,7 +127,7 @@ export class Broker {
   }
 
   stop(): void {
-    if (this.clock !== undefined) clearInterval(this.clock);
+    this.clock?.cancel();
     for (const connection of [...this.connections]) connection.shutdown("broker shutting down");
   }
 
@@ -131,7 +137,7 @@ export class Broker {
   addVhost(name: string): Vhost {
     let vhost = this.vhosts.get(name);
     if (vhost === undefined) {
-      vhost = new Vhost(name, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
+      vhost = new Vhost(name, this.io.time, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
       this.vhosts.set(name, vhost);
       vhost.spill = this.spill;
       this.onVhostAdded?.(vhost);
@@ -168,7 +174,7 @@ export class Broker {
   }
 
   private tick(): void {
-    this.nowMs = Date.now();
+    this.nowMs = this.io.time.nowMs();
     this.resources.tick(this.nowMs);
     // The clock serves every connection and queue: one failing must not stop the timer or the node.
     for (const connection of this.connections) {

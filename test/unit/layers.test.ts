@@ -67,8 +67,9 @@ const ALLOWED_VIOLATIONS: readonly string[] = [
   // come from this one file until the broker carries the node's io and the MQTT context passes it on.
   "io: protocol/mqtt/log-files.ts -> io/file-rename.ts",
   "io: protocol/mqtt/log-files.ts -> io/file-system.ts",
-  // The committer's default FileSystem goes when node/ hands the store its io.
-  "io: store/committer.ts -> io/file-system.ts",
+  // Raft's message handlers take the RaftNode they act on (a type-only import back into the file
+  // that calls them); the Raft work breaks it with an interface of its own below raft-node.ts.
+  "file cycle: raft/election.ts -> raft/raft-node.ts -> raft/read-index.ts -> raft/replication.ts",
 ];
 
 interface Import {

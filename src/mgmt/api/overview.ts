@@ -45,7 +45,7 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     mem_limit: memoryLimitBytes(context),
     mem_alarm: alarms.memory,
     mem_calculation_strategy: "rss",
-    disk_free: diskFreeBytes(broker.config.dataDir ?? "/"),
+    disk_free: diskFreeBytes(broker.io.fileSystem, broker.config.dataDir ?? "/"),
     disk_free_details: { rate: 0 },
     disk_free_limit: broker.config.diskFreeLimitBytes,
     disk_free_alarm: alarms.disk,

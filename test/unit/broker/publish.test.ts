@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Vhost } from "../../../src/broker/vhost.js";
+import { systemTime } from "../../../src/io/time.js";
 import { Publisher } from "../../../src/broker/publish.js";
 import { DurableWaits } from "../../../src/broker/durable-waits.js";
 import { Counters } from "../../../src/lib/counters.js";
@@ -73,7 +74,7 @@ test("a lost or refused token settles as lost; a report for a token already repo
 });
 
 test("publish routes to every bound queue, counts it, and returns 0 for the unroutable", () => {
-  const vhost = new Vhost("/");
+  const vhost = new Vhost("/", systemTime);
   const nodeStats = new Counters(0);
   const publisher = new Publisher({ nodeStats });
   const a = declare(vhost, "a");
@@ -100,7 +101,7 @@ test("publish routes to every bound queue, counts it, and returns 0 for the unro
 });
 
 test("a filter keeps a message out of some targets; a queue that refuses it reports the token refused", () => {
-  const vhost = new Vhost("/");
+  const vhost = new Vhost("/", systemTime);
   const publisher = new Publisher();
   const kept = declare(vhost, "kept");
   const skipped = declare(vhost, "skipped");
@@ -119,7 +120,7 @@ test("a filter keeps a message out of some targets; a queue that refuses it repo
 test("a persistent message in a durable queue holds its token until the store's fsync", async () => {
   let backing: QueueBacking | undefined;
   const { store } = await openStore(tempDirectory(), { onDurable: (sequence) => backing?.onDurable(sequence), log: () => undefined });
-  const vhost = new Vhost("/");
+  const vhost = new Vhost("/", systemTime);
   vhost.storage = {
     create: () => (backing = new QueueBacking(store)),
     flushPendingWrites: () => undefined,
@@ -153,7 +154,7 @@ test("a persistent message in a durable queue holds its token until the store's 
 });
 
 test("dead-lettering while a publish is under way (reject-publish-dlx) goes through the same path without losing targets", () => {
-  const vhost = new Vhost("/");
+  const vhost = new Vhost("/", systemTime);
   const publisher = new Publisher();
   const fanoutNamed = (name: string) => vhost.declareExchange({ name, typeName: "fanout", durable: false, autoDelete: false, internal: false, arguments: tableFromJs({}) }, false);
   // full -> dlx -> [full2, dead]; full2 -> dlx2 -> dead2: the vhost's dead-letter publisher is
