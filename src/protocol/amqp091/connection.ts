@@ -45,7 +45,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   readonly socket: Socket;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly connectedAtMs = Date.now();
+  readonly connectedAtMs: number;
   private readonly parser: FrameParser;
   private state: State = "awaiting-header";
   private readonly channels = new Map<number, AmqpChannel>();
@@ -89,6 +89,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   constructor(broker: Broker, socket: Socket) {
     this.broker = broker;
+    this.connectedAtMs = broker.io.time.nowMs();
     this.socket = socket;
     this.id = broker.allocateConnectionId();
     this.remoteAddress = socket.remoteAddress ?? "";

@@ -58,7 +58,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.broker = context.broker;
     this.socket = socket;
     this.id = this.broker.allocateConnectionId();
-    this.connectedAtMs = this.lastReceivedMs = Date.now();
+    this.connectedAtMs = this.lastReceivedMs = this.broker.io.time.nowMs();
     this.parser = new PacketParser(this, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -101,7 +101,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   }
 
   private onData(chunk: Buffer): void {
-    this.lastReceivedMs = Date.now(); // once per chunk, not per packet: the precise clock is affordable
+    this.lastReceivedMs = this.broker.io.time.nowMs(); // once per chunk, not per packet: the precise clock is affordable
     this.receivedBytes += chunk.length;
     try {
       this.parser.feed(chunk);
@@ -237,7 +237,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     if (!wasConnected) return;
     const session = this.session;
     if (session.connection !== this) return; // taken over: the session has moved on
-    const nowMs = Date.now();
+    const nowMs = this.broker.io.time.nowMs();
     session.detach(nowMs);
     if (abrupt && this.will !== undefined) this.context.scheduleWill(session, this.will, nowMs);
     if (session.expiryIntervalSeconds === 0) this.context.endSession(session);

@@ -123,15 +123,18 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const converted = new WeakMap<Message, MqttView>();
 
-/** The MQTT view of any message in a queue: MqttMessages are their own view. */
-export function mqttView(message: Message): MqttView {
+/**
+ * The MQTT view of any message in a queue: MqttMessages are their own view. An AMQP expiration
+ * becomes an expiry time counted from `nowMs`, the first time the message is seen over MQTT.
+ */
+export function mqttView(message: Message, nowMs: number): MqttView {
   if (message instanceof MqttMessage) return message;
   let view = converted.get(message);
-  if (view === undefined) converted.set(message, (view = fromAmqp(message)));
+  if (view === undefined) converted.set(message, (view = fromAmqp(message, nowMs)));
   return view;
 }
 
-function fromAmqp(message: Message): MqttView {
+function fromAmqp(message: Message, nowMs: number): MqttView {
   const amqp = message.properties();
   const properties: MqttProperties = {};
   let qos: Qos = message.persistent ? 1 : 0;
@@ -145,7 +148,7 @@ function fromAmqp(message: Message): MqttView {
   const expirationMs = amqp.expiration === undefined ? NaN : Number(amqp.expiration);
   if (Number.isFinite(expirationMs) && expirationMs >= 0) {
     properties.messageExpiryIntervalSeconds = Math.ceil(expirationMs / 1000);
-    expiresAtMs = Date.now() + expirationMs;
+    expiresAtMs = nowMs + expirationMs;
   }
   for (const [name, field] of amqp.headers ?? []) {
     if (name === QOS_HEADER) {

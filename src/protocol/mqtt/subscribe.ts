@@ -81,7 +81,7 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
   for (const qos of [0, 1, 2] as const) {
     const queue = vhost.queues.get(ownQueueName(clientId, qos));
     if (queue === undefined || !queue.durable) continue;
-    session ??= new SessionClass(key, clientId, vhost, user);
+    session ??= new SessionClass(key, clientId, vhost, user, context.broker.io.time);
     for (const binding of exchange?.routing.bindings() ?? []) {
       if (binding.destination !== queue) continue;
       const filter = routingKeyToTopic(binding.routingKey);
@@ -94,7 +94,7 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
   }
   const heldIds = context.inboundQos2.claim(key);
   if (heldIds !== undefined) {
-    session ??= new SessionClass(key, clientId, vhost, user);
+    session ??= new SessionClass(key, clientId, vhost, user, context.broker.io.time);
     for (const packetId of heldIds) session.inboundQos2.add(packetId);
   }
   session?.subscriptionsChanged();
@@ -143,7 +143,7 @@ function removeSubscription(context: MqttContext, session: Session, subscription
 }
 
 function queueRetained(context: MqttContext, session: Session, subscription: SessionSubscription): void {
-  const records = context.retained.match(session.vhost.name, subscription.topicFilter, Date.now());
+  const records = context.retained.match(session.vhost.name, subscription.topicFilter, context.broker.io.time.nowMs());
   const identifiers = subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
   for (const record of records) {
     const view: MqttView = {
