@@ -10,17 +10,15 @@ import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./ex
 import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
 import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
 import { RoutingTargets } from "./exchange/routing-targets.js";
-import { ClassicQueue } from "../queue/classic/classic-queue.js";
-import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
+import { findQueueType, queueTypeFor } from "../queue/registry.js";
+import type { DeadLetterReason, QueueContext, QueueHandle, QueueStorage } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
-import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
+import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, queueTypeArgument } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "../message/message.js";
 import { tableToJs } from "../message/field-table.js";
 import type { DefinitionCommand } from "./definitions.js";
 import { Publisher } from "./publish.js";
-import type { QueueBacking } from "../queue/classic/queue-backing.js";
-import type { SpillArea } from "../queue/classic/spill-area.js";
 import type { Clock } from "../io/time.js";
 
 /** Where routing puts the queues it finds: a Set, or a RoutingTargets reused per message. */
@@ -28,20 +26,15 @@ export interface QueueSink {
   add(queue: QueueHandle): unknown;
 }
 
-/** Gives new durable queues their message store (set when the node has a data directory). */
-export interface QueueStorage {
-  create(vhost: string, queue: string): QueueBacking;
-  /** Writes this turn's pending store writes to the OS now (before a connection sends its replies). */
-  flushPendingWrites(): void;
-}
+export type { QueueStorage } from "../queue/queue-type.js";
 
 /** Direct reply-to (RabbitMQ's amq.rabbitmq.reply-to): replies route to the requesting channel's pseudo-queue. */
 export const REPLY_TO_QUEUE = "amq.rabbitmq.reply-to";
 const REPLY_TO_PREFIX = "amq.rabbitmq.reply-to.";
 
-/** Durable queues come back after a restart, except exclusive ones, which die with their connection. */
+/** Whether a queue comes back after a restart: its type decides (a classic queue: durable and not exclusive). */
 function isRecoverable(queue: QueueHandle): boolean {
-  return queue.durable && queue.exclusiveOwner === undefined;
+  return findQueueType(queue.typeName)?.isRecoverable(queue) ?? false;
 }
 
 /** The exchanges every vhost has, as RabbitMQ predeclares them. */
@@ -91,7 +84,7 @@ export class Vhost {
   /** Where durable queues keep persistent messages; undefined: in memory only. */
   storage: QueueStorage | undefined;
   /** Where long queues page transient messages out to; undefined: they stay in memory. */
-  spill: SpillArea | undefined;
+  spill: QueueContext["spill"];
   /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
   onDefinition: ((command: DefinitionCommand) => void) | undefined;
 
@@ -192,12 +185,11 @@ export class Vhost {
       existing.touch(this.clock.nowMs());
       return { queue: existing, created: false };
     }
-    const settings = parseQueueArguments(name, this.name, options.arguments);
-    const queue = this.createClassicQueue(name, options, settings);
+    parseQueueArguments(name, this.name, options.arguments); // validates: RabbitMQ's 406 texts
+    const queue = this.createQueue(name, options, queueTypeArgument(options.arguments));
     this.queues.set(name, queue);
     if (queue.needsTicks) this.ticking.add(queue);
     if (isRecoverable(queue)) {
-      queue.backing = this.storage?.create(this.name, name);
       this.emit({ type: "queue.declare", vhost: this.name, name, durable: true, autoDelete: queue.autoDelete, arguments: tableToJs(queue.arguments) });
     }
     return { queue, created: true };
@@ -206,7 +198,7 @@ export class Vhost {
   /** A direct reply-to pseudo-queue for one channel: not listed, routed to by its name only. */
   createReplyQueue(key: string, owner: object): QueueHandle {
     const name = REPLY_TO_PREFIX + key;
-    const queue = this.createClassicQueue(name, { durable: false, autoDelete: false, exclusiveOwner: owner, arguments: EMPTY_TABLE }, parseQueueArguments(name, this.name, EMPTY_TABLE));
+    const queue = this.createQueue(name, { durable: false, autoDelete: false, exclusiveOwner: owner, arguments: EMPTY_TABLE }, undefined);
     this.replyQueues.set(name, queue);
     return queue;
   }
@@ -216,32 +208,38 @@ export class Vhost {
     queue.delete();
   }
 
-  private createClassicQueue(name: string, options: QueueOptions, argumentSettings: ReturnType<typeof parseQueueArguments>): ClassicQueue {
-    const settings = resolveQueueSettings(argumentSettings, this.policyFor("queue", name));
-    return new ClassicQueue(
-      { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
-      {
-        onUnused: (unused) => this.deleteQueue(unused),
-        onExpired: (expired) => this.deleteQueue(expired),
-        deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
-        nowMs: () => this.clock.nowMs(),
-        log: this.log,
-        createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
-        // Only listed queues are ticked (a reply-to pseudo-queue never was).
-        onNeedsTicks: (queue) => {
-          if (this.queues.get(queue.name) === queue) this.ticking.add(queue);
-        },
+  /** Through the queue-type registry: the vhost never names a concrete queue type. */
+  private createQueue(name: string, options: QueueOptions, typeName: string | undefined): QueueHandle {
+    const declaration = { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments };
+    return queueTypeFor(typeName).declare(declaration, this.queueContext(name));
+  }
+
+  /** What a queue needs from this vhost; storage and spill are read when used (persistence attaches them later). */
+  private queueContext(name: string): QueueContext {
+    const vhost = this;
+    return {
+      onUnused: (unused) => this.deleteQueue(unused),
+      onExpired: (expired) => this.deleteQueue(expired),
+      deadLetter: (source, messages, reason, exchange, routingKey) => this.deadLetter(source, messages, reason, exchange, routingKey),
+      nowMs: () => this.clock.nowMs(),
+      log: this.log,
+      // Only listed queues are ticked (a reply-to pseudo-queue never was).
+      onNeedsTicks: (queue) => {
+        if (this.queues.get(queue.name) === queue) this.ticking.add(queue);
       },
-      settings,
-      argumentSettings,
-    );
+      policy: () => this.policyFor("queue", name),
+      get storage() {
+        return vhost.storage;
+      },
+      get spill() {
+        return vhost.spill;
+      },
+    };
   }
 
   /** A policy changed: every queue and exchange takes the settings now in force, at once (RabbitMQ does the same). */
   reapplyPolicies(): void {
-    for (const queue of this.queues.values()) {
-      if (queue instanceof ClassicQueue) queue.applySettings(resolveQueueSettings(queue.argumentSettings, this.policyFor("queue", queue.name)));
-    }
+    for (const queue of this.queues.values()) queue.policyChanged(this.policyFor("queue", queue.name));
     for (const exchange of this.exchanges.values()) this.applyExchangePolicy(exchange);
   }
 
@@ -366,9 +364,7 @@ export class Vhost {
    * Re-publishes dead messages to the queue's dead-letter exchange (at most once, no confirms,
    * as RabbitMQ's classic queues do). Missing exchange: the messages are dropped.
    */
-  private deadLetter(source: ClassicQueue, messages: readonly Message[], reason: DeadLetterReason): void {
-    const { deadLetterExchange, deadLetterRoutingKey } = source.settings;
-    if (deadLetterExchange === undefined) return;
+  private deadLetter(source: QueueHandle, messages: readonly Message[], reason: DeadLetterReason, deadLetterExchange: string, deadLetterRoutingKey: string | undefined): void {
     const exchange = this.exchanges.get(deadLetterExchange);
     if (exchange === undefined) return;
     const timeSeconds = Math.floor(this.clock.nowMs() / 1000);

@@ -12,7 +12,7 @@ import { checkPermitted } from "../../auth/permissions.js";
 import type { User } from "../../auth/users.js";
 import type { Vhost } from "../../broker/vhost.js";
 import { BrokerError } from "../../errors/registry.js";
-import { MQTT_CLIENT_ID_BYTES_MAX, MQTT_OUTBOUND_INFLIGHT_MAX, MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
+import { MQTT_CLIENT_ID_BYTES_MAX, MQTT_OUTBOUND_INFLIGHT_MAX, MQTT_PACKET_SIZE_BYTES_LIMIT, MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
 import type { MqttContext } from "./context.js";
 import { Session } from "./session.js";
 import type { ConnectPacket } from "./packets.js";
@@ -95,7 +95,8 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
     user,
     vhost,
     clientReceiveMaximum: Math.min(properties.receiveMaximum ?? 65_535, MQTT_OUTBOUND_INFLIGHT_MAX),
-    clientMaxPacketSizeBytes: properties.maximumPacketSizeBytes ?? Number.MAX_SAFE_INTEGER,
+    // Without a Maximum Packet Size the client takes anything MQTT can express; a larger AMQP message is not sent.
+    clientMaxPacketSizeBytes: Math.min(properties.maximumPacketSizeBytes ?? MQTT_PACKET_SIZE_BYTES_LIMIT, MQTT_PACKET_SIZE_BYTES_LIMIT),
     connackProperties,
     // A client told that its session is gone must not find its old QoS 2 ids after a crash.
     ready: context.inboundQos2.pendingEnd(key),
