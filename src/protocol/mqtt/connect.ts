@@ -65,6 +65,12 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
 
   const key = context.sessionKey(vhost.name, clientId);
   let existing = context.sessions.get(key);
+  // A session belongs to its vhost and its user: another user may neither take it over, nor
+  // end it with a clean start, nor close its connection (RabbitMQ lets anyone with the
+  // permissions on its queues do so; refusing is the stricter choice, see mqtt.md).
+  if (existing !== undefined && !existing.ended && existing.user.name !== user.name) {
+    throw refuse(ReasonCode.NOT_AUTHORIZED, `client id '${clientId}' has a session of another user`);
+  }
   existing?.connection?.takeOver(); // the older connection goes [MQTT-3.1.4-3]
   existing = context.sessions.get(key);
   if (existing !== undefined && (packet.cleanStart || existing.ended)) {
