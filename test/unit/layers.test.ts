@@ -94,6 +94,8 @@ const OUTSIDE_IO: readonly string[] = [
   "fs: config/config.ts",
   "fs: config/warren-conf.ts",
   "fs: node/cookie.ts",
+  // The process's own file descriptors (/proc/self), reported by /api/nodes: the real process, not storage.
+  "fs: mgmt/process-resources.ts",
   // warren-server's process entry point: the pid file and the -detached start-up wait.
   "fs: node/server-main.ts",
   "time: node/server-main.ts",
