@@ -142,7 +142,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
 
   private onDrain(): void {
     try {
-      this.lastReceivedMs = Date.now(); // the client is reading: alive, whatever keep-alive says
+      this.lastReceivedMs = this.broker.io.time.nowMs(); // the client is reading: alive, whatever keep-alive says
       if (this.heldForOutput) {
         this.heldForOutput = false;
         this.updateReading();
@@ -200,7 +200,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
       this.socket.pause();
       return;
     }
-    this.lastReceivedMs = Date.now(); // a held client could not be heard: keep-alive starts again
+    this.lastReceivedMs = this.broker.io.time.nowMs(); // a held client could not be heard: keep-alive starts again
     this.socket.resume();
     // Not now: this may run inside another connection's work (a consumer's ack drained the queue).
     process.nextTick(resumeParsing, this);
