@@ -46,7 +46,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   readonly socket: Socket;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly connectedAtMs = Date.now();
+  readonly connectedAtMs: number;
   private readonly parser: FrameParser;
   private state: State = "awaiting-header";
   private readonly channels = new Map<number, AmqpChannel>();
@@ -90,6 +90,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   constructor(broker: Broker, socket: Socket) {
     this.broker = broker;
+    this.connectedAtMs = broker.io.time.nowMs();
     this.socket = socket;
     this.id = broker.allocateConnectionId();
     this.remoteAddress = unmapIpv4(socket.remoteAddress ?? "");
