@@ -22,6 +22,24 @@ export interface ListenerAddress {
   readonly port: number;
 }
 
+/** The TLS versions Warren accepts in ssl_options.versions.N (older ones are broken and refused). */
+export type TlsVersionName = "tlsv1.2" | "tlsv1.3";
+
+/** rabbitmq.conf's ssl_options.*: one set for every TLS listener (AMQPS and MQTTS), as in RabbitMQ. */
+export interface SslOptions {
+  cacertfile: string | undefined;
+  certfile: string | undefined;
+  keyfile: string | undefined;
+  /** Passphrase of an encrypted keyfile. */
+  password: string | undefined;
+  /** verify_peer asks clients for a certificate and checks it against cacertfile. */
+  verify: "verify_peer" | "verify_none";
+  /** With verify_peer: a client without a certificate is refused. */
+  failIfNoPeerCert: boolean;
+  versions: TlsVersionName[];
+  honorCipherOrder: boolean;
+}
+
 export interface BrokerConfig {
   /** Address the AMQP listener binds to. */
   host: string;
@@ -29,6 +47,11 @@ export interface BrokerConfig {
   port: number;
   /** More AMQP listeners (listeners.tcp.N beyond the first). */
   additionalListeners: ListenerAddress[];
+  /** False after `listeners.tcp = none`: AMQP only over TLS. */
+  tcpListenersEnabled: boolean;
+  /** AMQPS listeners (listeners.ssl.default, listeners.ssl.N). */
+  sslListeners: ListenerAddress[];
+  ssl: SslOptions;
   nodeName: string;
   dataDir: string | undefined;
   logDir: string | undefined;
@@ -74,6 +97,9 @@ export interface BrokerConfig {
   /** The MQTT listener (mqtt.listeners.tcp.default, WARREN_MQTT_PORT); undefined turns it off. */
   mqttHost: string;
   mqttPort: number | undefined;
+  /** The MQTTS listener (mqtt.listeners.ssl.default); undefined turns it off. */
+  mqttSslHost: string;
+  mqttSslPort: number | undefined;
   /** The configuration file that was read, if any (status and environment show it). */
   configFile: string | undefined;
 }
@@ -94,6 +120,10 @@ export function defaultConfig(): BrokerConfig {
     host: WILDCARD_HOST,
     port: 5672,
     additionalListeners: [],
+    tcpListenersEnabled: true,
+    sslListeners: [],
+    // Erlang's server defaults, which RabbitMQ keeps: no client certificate asked for.
+    ssl: { cacertfile: undefined, certfile: undefined, keyfile: undefined, password: undefined, verify: "verify_none", failIfNoPeerCert: false, versions: ["tlsv1.2", "tlsv1.3"], honorCipherOrder: false },
     nodeName: `warren@${hostnameShort()}`,
     dataDir: undefined,
     logDir: undefined,
@@ -125,6 +155,8 @@ export function defaultConfig(): BrokerConfig {
     mqtt: {},
     mqttHost: WILDCARD_HOST,
     mqttPort: 1_883,
+    mqttSslHost: WILDCARD_HOST,
+    mqttSslPort: undefined,
     configFile: undefined,
   };
 }

@@ -19,6 +19,12 @@ type Setter = (config: BrokerConfig, value: string, keyParts: string[], state: P
 interface ParseState {
   /** listeners.tcp.* replace the default listener as a whole, as in RabbitMQ. */
   listeners: ListenerAddress[];
+  /** listeners.ssl.* likewise; ssl_options.versions.N replace the default versions as a whole. */
+  sslListeners: ListenerAddress[];
+  sslVersionsSeen: boolean;
+  /** Where `listeners.tcp = none` was written, to name it if TCP listeners are given too. */
+  tcpNoneLine: string | undefined;
+  line: string;
   loopbackUsersSeen: boolean;
   defaultUserTagsSeen: boolean;
 }
@@ -36,7 +42,16 @@ const MQTT_KEYS = new Set([
 ]);
 
 const RULES: readonly Rule[] = [
-  { pattern: /^listeners\.tcp\.([A-Za-z0-9_-]+)$/, set: (_config, value, _parts, state) => withListener(value, state) },
+  { pattern: /^listeners\.tcp\.([A-Za-z0-9_-]+)$/, set: (_config, value, _parts, state) => withListener(value, state.listeners) },
+  { pattern: /^listeners\.tcp$/, set: setTcpListenersNone },
+  { pattern: /^listeners\.ssl\.([A-Za-z0-9_-]+)$/, set: (_config, value, _parts, state) => withListener(value, state.sslListeners) },
+  { pattern: /^ssl_options\.(cacertfile|certfile|keyfile)$/, set: (config, value, parts) => withText(value, (path) => (config.ssl[parts[1] as "cacertfile" | "certfile" | "keyfile"] = path)) },
+  { pattern: /^ssl_options\.password$/, set: (config, value) => withText(value, (password) => (config.ssl.password = password)) },
+  { pattern: /^ssl_options\.verify$/, set: setSslVerify },
+  { pattern: /^ssl_options\.fail_if_no_peer_cert$/, set: (config, value) => withBoolean(value, (enabled) => (config.ssl.failIfNoPeerCert = enabled)) },
+  { pattern: /^ssl_options\.honor_cipher_order$/, set: (config, value) => withBoolean(value, (enabled) => (config.ssl.honorCipherOrder = enabled)) },
+  { pattern: /^ssl_options\.versions\.[A-Za-z0-9_-]+$/, set: setSslVersion },
+  { pattern: /^mqtt\.listeners\.ssl\.default$/, set: setMqttSslListener },
   { pattern: /^management\.tcp\.port$/, set: (config, value) => withPort(value, (port) => (config.managementPort = port)) },
   { pattern: /^management\.listener\.port$/, set: (config, value) => withPort(value, (port) => (config.managementPort = port)) },
   { pattern: /^management\.tcp\.ip$/, set: (config, value) => withAddress(value, (host) => (config.managementHost = host)) },
@@ -75,10 +90,12 @@ const UNKNOWN = "\u0000unknown";
 /** Parses warren.conf text over `base`; throws ConfigError naming `fileName` and the line. */
 export function parseConfigText(text: string, fileName: string, base: BrokerConfig = defaultConfig()): BrokerConfig {
   const config: BrokerConfig = { ...base, clusterFormation: { ...base.clusterFormation }, mqtt: { ...base.mqtt } };
-  const state: ParseState = { listeners: [], loopbackUsersSeen: false, defaultUserTagsSeen: false };
+  const state: ParseState = { listeners: [], sslListeners: [], sslVersionsSeen: false, tcpNoneLine: undefined, line: "", loopbackUsersSeen: false, defaultUserTagsSeen: false };
+  config.ssl = { ...base.ssl, versions: [...base.ssl.versions] };
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
     const where = `${fileName}:${index + 1}`;
+    state.line = where;
     const line = stripComment(lines[index]).trim();
     if (line === "") continue;
     const equals = line.indexOf("=");
@@ -89,6 +106,17 @@ export function parseConfigText(text: string, fileName: string, base: BrokerConf
     const problem = rule === undefined ? UNKNOWN : rule.set(config, value, key.split("."), state);
     if (problem === UNKNOWN) throw new ConfigError(`${where}: unknown key '${key}'${suggestion(key)}`);
     if (problem !== undefined) throw new ConfigError(`${where}: ${key}: expected ${problem}, got '${value}'`);
+  }
+  if (state.tcpNoneLine !== undefined && state.listeners.length > 0) {
+    throw new ConfigError(`${state.tcpNoneLine}: listeners.tcp = none, but listeners.tcp.* are given too; keep one of them`);
+  }
+  if (state.sslListeners.length > 0) config.sslListeners = state.sslListeners;
+  const usesTls = config.sslListeners.length > 0 || config.mqttSslPort !== undefined;
+  if (usesTls && (config.ssl.certfile === undefined || config.ssl.keyfile === undefined)) {
+    throw new ConfigError(`${fileName}: TLS listeners (listeners.ssl.*, mqtt.listeners.ssl.*) need ssl_options.certfile and ssl_options.keyfile`);
+  }
+  if (config.ssl.verify === "verify_peer" && usesTls && config.ssl.cacertfile === undefined) {
+    throw new ConfigError(`${fileName}: ssl_options.verify = verify_peer needs ssl_options.cacertfile to check client certificates against`);
   }
   if (state.listeners.length > 0) {
     config.host = state.listeners[0].host;
@@ -182,11 +210,50 @@ function isBoolean(value: string): boolean {
   return value === "true" || value === "false";
 }
 
-function withListener(value: string, state: ParseState): string | undefined {
+function withBoolean(value: string, store: (enabled: boolean) => unknown): string | undefined {
+  if (!isBoolean(value)) return "true or false";
+  store(value === "true");
+  return undefined;
+}
+
+function withListener(value: string, listeners: ListenerAddress[]): string | undefined {
   const match = /^(?:\[([0-9a-fA-F:]+)\]:|([0-9A-Za-z._-]+):)?(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[3]);
   if (match === null || port > 65_535) return "a port (5672) or an address and port (127.0.0.1:5672, [::1]:5672)";
-  state.listeners.push({ host: match[1] ?? match[2] ?? WILDCARD_HOST, port });
+  listeners.push({ host: match[1] ?? match[2] ?? WILDCARD_HOST, port });
+  return undefined;
+}
+
+/** `listeners.tcp = none`: AMQP only over TLS, as in RabbitMQ. */
+function setTcpListenersNone(config: BrokerConfig, value: string, _parts: string[], state: ParseState): string | undefined {
+  if (value !== "none") return "'none' (or use listeners.tcp.default = PORT)";
+  config.tcpListenersEnabled = false;
+  state.tcpNoneLine = state.line;
+  return undefined;
+}
+
+function setSslVerify(config: BrokerConfig, value: string): string | undefined {
+  if (value !== "verify_peer" && value !== "verify_none") return "verify_peer or verify_none";
+  config.ssl.verify = value;
+  return undefined;
+}
+
+/** TLS 1.0 and 1.1 are refused outright: OpenSSL 3 disables them and no client should need them. */
+function setSslVersion(config: BrokerConfig, value: string, _parts: string[], state: ParseState): string | undefined {
+  if (value !== "tlsv1.2" && value !== "tlsv1.3") return "tlsv1.2 or tlsv1.3";
+  if (!state.sslVersionsSeen) config.ssl.versions = [];
+  state.sslVersionsSeen = true;
+  if (!config.ssl.versions.includes(value)) config.ssl.versions.push(value);
+  return undefined;
+}
+
+/** `mqtt.listeners.ssl.default = 8883` or `= 127.0.0.1:8883`. */
+function setMqttSslListener(config: BrokerConfig, value: string): string | undefined {
+  const match = /^(?:(.+):)?([0-9]{1,5})$/.exec(value);
+  const port = match === null ? NaN : Number(match[2]);
+  if (match === null || port > 65_535) return "a port (8883) or an address and port (127.0.0.1:8883)";
+  config.mqttSslPort = port;
+  if (match[1] !== undefined) config.mqttSslHost = match[1].replace(/^\[(.*)\]$/, "$1");
   return undefined;
 }
 
@@ -281,7 +348,9 @@ function withMqtt(config: BrokerConfig, parts: string[], value: string): string 
 function suggestion(key: string): string {
   const known = ["listeners.tcp.default", "management.tcp.port", "prometheus.tcp.port", "default_user", "default_pass", "default_vhost",
     "loopback_users", "vm_memory_high_watermark.relative", "disk_free_limit.absolute", "heartbeat", "frame_max", "channel_max",
-    "max_message_size", "consumer_timeout", "log.file.level", "log.console.level", "cluster_partition_handling"];
+    "max_message_size", "consumer_timeout", "log.file.level", "log.console.level", "cluster_partition_handling",
+    "listeners.ssl.default", "ssl_options.cacertfile", "ssl_options.certfile", "ssl_options.keyfile", "ssl_options.password", "ssl_options.verify",
+    "ssl_options.fail_if_no_peer_cert", "ssl_options.honor_cipher_order", "mqtt.listeners.ssl.default"];
   const close = known.find((candidate) => editDistance(candidate, key) <= 2);
   return close === undefined ? "" : ` (did you mean '${close}'?)`;
 }

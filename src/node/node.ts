@@ -19,6 +19,8 @@ import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
 import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
 import { NodePersistence } from "./persistence.js";
 import { listenHost } from "./listen-host.js";
+import { tlsServerOptions } from "./tls-context.js";
+import type { TlsListenerOptions } from "../protocol/tls-server.js";
 
 export interface NodeSettings {
   readonly enableManagement: boolean;
@@ -40,6 +42,9 @@ export class WarrenNode {
   private brokerValue: Broker;
   private readonly settings: NodeSettings;
   private amqpListeners: AmqpListener[] = [];
+  /** AMQPS listeners (listeners.ssl.*). */
+  private amqpTlsListeners: AmqpListener[] = [];
+  private mqttTls: MqttListening | undefined;
   private management: RunningHttpServer | undefined;
   private metrics: RunningHttpServer | undefined;
   private mqtt: MqttListening | undefined;
@@ -99,7 +104,9 @@ export class WarrenNode {
 
   listeners(): ListenerInfo[] {
     const list: ListenerInfo[] = this.amqpListeners.map((listener) => ({ protocol: "amqp", interface: listener.host, port: listener.port, purpose: "AMQP 0-9-1" }));
+    for (const listener of this.amqpTlsListeners) list.push({ protocol: "amqp/ssl", interface: listener.host, port: listener.port, purpose: "AMQP 0-9-1 over TLS" });
     if (this.mqtt !== undefined) list.push({ protocol: "mqtt", interface: this.mqtt.host, port: this.mqtt.port, purpose: "MQTT" });
+    if (this.mqttTls !== undefined) list.push({ protocol: "mqtt/ssl", interface: this.mqttTls.host, port: this.mqttTls.port, purpose: "MQTT over TLS" });
     if (this.management !== undefined) list.push({ protocol: "http", interface: this.management.host, port: this.management.port, purpose: "HTTP API" });
     if (this.metrics !== undefined) list.push({ protocol: "http/prometheus", interface: this.metrics.host, port: this.metrics.port, purpose: "Prometheus exporter API over HTTP" });
     if (this.controlPort !== undefined) list.push({ protocol: "clustering", interface: this.config.controlHost, port: this.controlPort, purpose: "inter-node and CLI tool communication" });
@@ -113,19 +120,33 @@ export class WarrenNode {
       if (this.config.dataDir !== undefined && this.persistence === undefined) {
         this.persistence = await NodePersistence.open(this.broker, { dataDir: this.config.dataDir, segmentSizeBytes: this.config.segmentSizeBytes }, this.logger);
       }
+      // Certificates and keys are read and checked before anything listens: a bad file stops start-up.
+      const usesTls = this.config.sslListeners.length > 0 || this.config.mqttSslPort !== undefined;
+      const tls: TlsListenerOptions | undefined = usesTls ? { server: tlsServerOptions(this.config.ssl), ssl: this.config.ssl } : undefined;
       this.broker.start();
       try {
-        const addresses = [{ host: this.config.host, port: this.config.port }, ...this.config.additionalListeners];
+        const addresses = this.config.tcpListenersEnabled ? [{ host: this.config.host, port: this.config.port }, ...this.config.additionalListeners] : [];
         for (const [index, address] of addresses.entries()) {
           const listening = await listenAmqp(this.broker, listenHost(address.host), this.portFor(`amqp${index}`, address.port));
           this.remember(`amqp${index}`, listening.port);
           this.amqpListeners.push(listening);
           this.logger.info(`AMQP 0-9-1 listener started on ${listening.host}:${listening.port}`);
         }
+        for (const [index, address] of this.config.sslListeners.entries()) {
+          const listening = await listenAmqp(this.broker, listenHost(address.host), this.portFor(`amqps${index}`, address.port), tls);
+          this.remember(`amqps${index}`, listening.port);
+          this.amqpTlsListeners.push(listening);
+          this.logger.info(`AMQP 0-9-1 over TLS listener started on ${listening.host}:${listening.port}`);
+        }
         if (this.config.mqttPort !== undefined) {
           this.mqtt = await listenMqtt(this.broker, listenHost(this.config.mqttHost), this.portFor("mqtt", this.config.mqttPort), mqttOptionsFromConfig(this.config.mqtt));
           this.remember("mqtt", this.mqtt.port);
           this.logger.info(`MQTT listener started on ${this.mqtt.host}:${this.mqtt.port}`);
+        }
+        if (this.config.mqttSslPort !== undefined) {
+          this.mqttTls = await listenMqtt(this.broker, listenHost(this.config.mqttSslHost), this.portFor("mqtts", this.config.mqttSslPort), mqttOptionsFromConfig(this.config.mqtt), tls);
+          this.remember("mqtts", this.mqttTls.port);
+          this.logger.info(`MQTT over TLS listener started on ${this.mqttTls.host}:${this.mqttTls.port}`);
         }
         if (this.settings.enableManagement) {
           this.management = await startManagement(this.context, listenHost(this.config.managementHost), this.portFor("management", this.config.managementPort));
@@ -194,11 +215,15 @@ export class WarrenNode {
   }
 
   private async closeListeners(): Promise<void> {
-    const closing: Promise<unknown>[] = this.amqpListeners.map((listener) => new Promise<void>((resolve) => listener.server.close(() => resolve())));
+    const amqpListeners = [...this.amqpListeners, ...this.amqpTlsListeners];
+    const closing: Promise<unknown>[] = amqpListeners.map((listener) => new Promise<void>((resolve) => listener.server.close(() => resolve())));
     this.amqpListeners = [];
+    this.amqpTlsListeners = [];
     // MQTT first: it closes MQTT 5 clients with 0x8B and writes the retained messages out.
     if (this.mqtt !== undefined) await this.mqtt.close();
+    if (this.mqttTls !== undefined) await this.mqttTls.close();
     this.mqtt = undefined;
+    this.mqttTls = undefined;
     this.broker.stop();
     const broker = this.broker;
     // Connections get connection.close (320); sockets that do not answer are dropped.

@@ -1,8 +1,10 @@
 /**
- * The AMQP listener: accepts TCP connections and gives each an AmqpConnection.
+ * The AMQP listener: accepts TCP connections (or TLS ones, AMQPS, when given TLS options)
+ * and gives each an AmqpConnection.
  */
-import { createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import type { Broker } from "../../broker/broker.js";
+import { createStreamServer, type TlsListenerOptions } from "../tls-server.js";
 import { AmqpConnection } from "./connection.js";
 
 export interface Listening {
@@ -11,8 +13,8 @@ export interface Listening {
   readonly port: number;
 }
 
-export function listenAmqp(broker: Broker, host: string, port: number): Promise<Listening> {
-  const server = createServer({ noDelay: true }, (socket) => {
+export function listenAmqp(broker: Broker, host: string, port: number, tls?: TlsListenerOptions): Promise<Listening> {
+  const server = createStreamServer(tls, broker.logger, tls === undefined ? "AMQP" : "AMQPS", (socket) => {
     new AmqpConnection(broker, socket);
   });
   return new Promise((resolve, reject) => {

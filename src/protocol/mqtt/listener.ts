@@ -1,9 +1,11 @@
 /**
  * The MQTT listener (port 1883 by default; `mqtt.listeners.tcp.default`): accepts TCP
- * connections and gives each an MqttConnection over the broker's shared MQTT context.
+ * connections (TLS ones for MQTTS, `mqtt.listeners.ssl.default`) and gives each an
+ * MqttConnection over the broker's shared MQTT context.
  */
-import { createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import type { Broker } from "../../broker/broker.js";
+import { createStreamServer, type TlsListenerOptions } from "../tls-server.js";
 import { MqttContext } from "./context.js";
 import { MqttConnection } from "./connection.js";
 import type { MqttOptions } from "./options.js";
@@ -18,10 +20,11 @@ export interface MqttListening {
   close(): Promise<void>;
 }
 
-export async function listenMqtt(broker: Broker, host: string, port: number, options?: MqttOptions): Promise<MqttListening> {
+/** With `tls`, the listener is MQTTS (mqtt.listeners.ssl.default); the connections are the same. */
+export async function listenMqtt(broker: Broker, host: string, port: number, options?: MqttOptions, tls?: TlsListenerOptions): Promise<MqttListening> {
   const context = await MqttContext.acquire(broker, options);
   const connections = new Set<MqttConnection>();
-  const server = createServer({ noDelay: true }, (socket) => {
+  const server = createStreamServer(tls, broker.logger, tls === undefined ? "MQTT" : "MQTTS", (socket) => {
     let connection: MqttConnection;
     try {
       connection = new MqttConnection(context, socket);
