@@ -124,7 +124,7 @@ function applyCommand(broker: Broker, command: DefinitionCommand): void {
       return;
     case "user.delete":
       if (!broker.users.delete(command.name)) throw fail.notFound(`user '${command.name}' does not exist`);
-      return;
+      return closeConnectionsOfUser(broker, command.name);
     case "user.set_password_hash": {
       const user = requireUser(broker, command.name);
       user.passwordHash = command.passwordHash;
@@ -278,6 +278,20 @@ function deleteQueue(vhost: Vhost, name: string, ifUnused: boolean, ifEmpty: boo
   if (ifUnused && queue.consumerCount > 0) throw fail.preconditionFailed(`queue '${name}' in vhost '${vhost.name}' in use`);
   if (ifEmpty && queue.readyCount + queue.unackedCount > 0) throw fail.preconditionFailed(`queue '${name}' in vhost '${vhost.name}' is not empty`);
   vhost.deleteQueue(queue);
+}
+
+/**
+ * A deleted user's open connections are closed (320 CONNECTION_FORCED "user 'u' is deleted"), as
+ * RabbitMQ 3.10.8 does (checked); a changed password or permission leaves them open, and a changed
+ * permission applies from their next operation.
+ */
+function closeConnectionsOfUser(broker: Broker, name: string): void {
+  for (const connection of [...broker.connections]) {
+    if (connection.info().user !== name) continue;
+    const closable = connection as { closeByOperator?: (reason: string) => void };
+    if (closable.closeByOperator !== undefined) closable.closeByOperator(`user '${name}' is deleted`);
+    else connection.shutdown(`user '${name}' is deleted`);
+  }
 }
 
 /**

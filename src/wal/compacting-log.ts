@@ -73,7 +73,7 @@ export class CompactingLog {
     return { log: new CompactingLog(options, opened.log), records: opened.records };
   }
 
-  /** Sequence-free counters of the current file, for tests. */
+  /** The current file's size once what is pending is written (tests). */
   get sizeBytes(): number {
     return this.log?.sizeBytes ?? 0;
   }

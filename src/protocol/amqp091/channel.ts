@@ -11,10 +11,11 @@ import { decodeContentHeader, encodeContentHeader, validateContentHeader } from 
 import { Publisher } from "../../broker/publish.js";
 import { DurableWaits } from "../../broker/durable-waits.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
-import type { User } from "../../auth/users.js";
+import type { Permission, User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
+import { checkAlternateExchangePermitted, checkDeadLetterExchangePermitted } from "../../auth/argument-permissions.js";
 import { checkQueueLimit } from "../../broker/limits-check.js";
 import { parseConsumerPriority } from "../../queue/queue-arguments.js";
 import { routingKeysIn } from "../../queue/dead-letter.js";
@@ -105,6 +106,8 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   /** This channel's way into the broker's publish path. */
   private readonly publisher: Publisher;
   private lastPermittedExchange: string | undefined;
+  /** The permission record the last check used (see startPublish). */
+  private lastPermission: Permission | undefined;
 
   constructor(number: number, connection: ChannelConnection) {
     this.number = number;
@@ -330,7 +333,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   private exchangeDeclare(method: Extract<Method, { method: "exchange.declare" }>): void {
     if (method.exchange === "") throw fail.accessRefused("operation not permitted on the default exchange");
-    if (!method.passive) checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+    if (!method.passive) {
+      checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+      if (!this.vhost.exchanges.has(method.exchange)) checkAlternateExchangePermitted(this.connection.user, this.vhost.name, method.exchange, method.arguments);
+    }
     this.vhost.declareExchange(
       { name: method.exchange, typeName: method.type, durable: method.durable, autoDelete: method.autoDelete, internal: method.internal, arguments: method.arguments },
       method.passive,
@@ -387,7 +393,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       }
       const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
       checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
-      if (!this.vhost.queues.has(name)) checkQueueLimit(this.connection.broker, this.vhost.name, name);
+      if (!this.vhost.queues.has(name)) {
+        checkQueueLimit(this.connection.broker, this.vhost.name, name);
+        checkDeadLetterExchangePermitted(this.connection.user, this.vhost.name, name, method.arguments);
+      }
       const declared = this.vhost.declareQueue(
         name,
         { durable: method.durable, autoDelete: method.autoDelete, exclusiveOwner: method.exclusive ? this.connection : undefined, arguments: method.arguments },
@@ -701,10 +710,14 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (immediate) throw fail.notImplemented("immediate=true");
     this.connection.notePublish();
     const exchange = this.vhost.exchange(exchangeName);
-    // Publishers usually publish to one exchange: check the permission once per exchange name.
-    if (exchange.name !== this.lastPermittedExchange) {
+    // Publishers usually publish to one exchange: check the permission once per exchange name and
+    // permission record. Setting or clearing a permission replaces or removes the record, so the
+    // next publish is checked again (RabbitMQ 3.10.8 applies a change to the next publish, checked).
+    const permission = this.connection.user.permissions.get(this.vhost.name);
+    if (exchange.name !== this.lastPermittedExchange || permission !== this.lastPermission) {
       checkPermitted(this.connection.user, this.vhost.name, "write", "exchange", exchange.name);
       this.lastPermittedExchange = exchange.name;
+      this.lastPermission = permission;
     }
     if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
     if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", routingKey);

@@ -205,12 +205,34 @@ export class MqttContext {
 
   // ---- the timer -----------------------------------------------------------------------------
 
+  /**
+   * Runs from the timer, outside any connection: each will and each session is fenced on its
+   * own, so one that fails is logged (with its client id) and the others, and the node, go on.
+   */
   sweep(nowMs: number): void {
-    for (const [key, pending] of this.pendingWills) if (pending.dueAtMs <= nowMs) this.sendWill(key, pending);
-    this.inboundQos2.sweep(nowMs); // sessions recovered from disk whose client never came back
+    for (const [key, pending] of this.pendingWills) {
+      if (pending.dueAtMs > nowMs) continue;
+      try {
+        this.sendWill(key, pending);
+      } catch (error) {
+        this.pendingWills.delete(key);
+        this.broker.logger.error({ err: error, clientId: pending.publisher.clientId }, `will of MQTT client '${pending.publisher.clientId}' failed and was dropped`);
+      }
+    }
+    try {
+      this.inboundQos2.sweep(nowMs); // sessions recovered from disk whose client never came back
+    } catch (error) {
+      this.broker.logger.error({ err: error }, "sweeping expired MQTT QoS 2 packet ids failed");
+    }
     for (const session of [...this.sessions.values()]) {
       if (session.connection !== undefined) continue;
-      if (nowMs - session.detachedAtMs >= session.expiryIntervalSeconds * 1000) this.endSession(session);
+      if (nowMs - session.detachedAtMs < session.expiryIntervalSeconds * 1000) continue;
+      try {
+        this.endSession(session);
+      } catch (error) {
+        if (this.sessions.get(session.key) === session) this.sessions.delete(session.key); // not tried again every second
+        this.broker.logger.error({ err: error, clientId: session.clientId }, `ending the expired session of MQTT client '${session.clientId}' failed`);
+      }
     }
   }
 }

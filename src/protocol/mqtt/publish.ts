@@ -36,6 +36,8 @@ export interface PublishingConnection {
   send(packet: Buffer): void;
   /** Closes the connection for a broker-side failure (MQTT 5: DISCONNECT with `reasonCode`). */
   abort(reasonCode: number, reason: string): void;
+  /** Serving the connection failed in Warren's own code: close it and log why. */
+  failInternally(error: unknown): void;
 }
 
 /** Payloads below this are copied out of the socket chunk: a copy costs less than keeping a 64 KiB chunk alive. */
@@ -206,9 +208,15 @@ export class InboundPublisher {
     const pending: PendingAck = { packet, ready: durable === undefined };
     this.pendingAcks.push(pending);
     if (durable !== undefined) {
+      // These run from a promise, outside the connection's socket handlers: fenced, so that a
+      // failure closes this connection instead of becoming an unhandled rejection.
       const release = (): void => {
         pending.ready = true;
-        this.flushAcks();
+        try {
+          this.flushAcks();
+        } catch (error) {
+          this.connection.failInternally(error);
+        }
       };
       // A queue's store failed before the message was on disk: no acknowledgement (neither
       // version has a negative PUBACK that makes the client retry); the connection is closed
@@ -217,7 +225,7 @@ export class InboundPublisher {
       durable.then(release, (error: unknown) => {
         if (error instanceof MessageLostError) this.connection.abort(ReasonCode.UNSPECIFIED_ERROR, error.message);
         else release();
-      });
+      }).catch((error: unknown) => this.connection.failInternally(error));
     }
   }
 
