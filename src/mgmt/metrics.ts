@@ -93,7 +93,7 @@ export function renderMetrics(context: ManagementContext, perObject: boolean): s
   out.metric("rabbitmq_disk_space_available_limit_bytes", "gauge", "Free disk space low watermark in bytes", [[{}, broker.config.diskFreeLimitBytes]]);
   out.metric("rabbitmq_alarms_memory_used_watermark", "gauge", "1 while the memory alarm is in effect", [[{}, alarms.memory ? 1 : 0]]);
   out.metric("rabbitmq_alarms_free_disk_space_watermark", "gauge", "1 while the free disk space alarm is in effect", [[{}, alarms.disk ? 1 : 0]]);
-  out.metric("rabbitmq_erlang_uptime_seconds", "gauge", "Node uptime", [[{}, (Date.now() - context.startedAtMs) / 1000]]);
+  out.metric("rabbitmq_erlang_uptime_seconds", "gauge", "Node uptime", [[{}, (context.broker.io.time.nowMs() - context.startedAtMs) / 1000]]);
   return out.text();
 }
 
