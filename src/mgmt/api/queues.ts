@@ -52,6 +52,9 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
       type: "queue.declare", vhost: vhost.name, name,
       durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: fieldTableField(body.arguments, "arguments"),
     });
+    // Counted as RabbitMQ counts the management plugin's declares (through a channel).
+    context.broker.events.queuesDeclared++;
+    if (!existed) context.broker.events.queuesCreated++;
     return created(reply, existed);
   });
 

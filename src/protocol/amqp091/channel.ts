@@ -402,6 +402,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         this.connection,
       );
       queue = declared.queue;
+      // Counted as RabbitMQ's channel counts them (rabbitmq_queues_declared_total, _created_total).
+      const events = this.connection.broker.events;
+      events.queuesDeclared++;
+      if (declared.created) events.queuesCreated++;
       if (declared.created && method.exclusive) this.connection.addExclusiveQueue(queue);
     }
     this.lastDeclaredQueue = queue.name;
@@ -753,7 +757,11 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   /** Through the broker's publish path; an unroutable mandatory message is returned (basic.return). */
   private publish(message: Message, mandatory: boolean, waits: DurableWaits | undefined, token: number): void {
-    if (this.publisher.publish(this.vhost, message, waits, token) > 0) return;
+    const routed = this.publisher.publish(this.vhost, message, waits, token);
+    const events = this.connection.broker.events;
+    events.messagesRouted += routed;
+    if (waits !== undefined) events.messagesReceivedConfirm++;
+    if (routed > 0) return;
     this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
     if (mandatory) {
       this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));

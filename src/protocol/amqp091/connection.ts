@@ -269,6 +269,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       }
       checkChannelLimit(this.broker, this.user);
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
+      this.broker.events.channelsOpened++;
       return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: EMPTY_BUFFER });
     }
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");
