@@ -19,7 +19,7 @@ import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
 import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
 import { NodePersistence } from "./persistence.js";
 import { listenHost } from "./listen-host.js";
-import { tlsServerOptions } from "./tls-context.js";
+import { tlsServerOptions } from "../config/tls-context.js";
 import type { TlsListenerOptions } from "../protocol/tls-server.js";
 
 export interface NodeSettings {

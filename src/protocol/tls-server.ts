@@ -9,7 +9,7 @@ import type { SslOptions } from "../config/config.js";
 import type { Logger } from "../io/logger.js";
 
 export interface TlsListenerOptions {
-  /** tls.createServer's options, built from ssl_options by node/tls-context.ts. */
+  /** tls.createServer's options, built from ssl_options by config/tls-context.ts. */
   readonly server: TlsOptions;
   readonly ssl: SslOptions;
 }

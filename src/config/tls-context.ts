@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
 import type { SecureVersion, TlsOptions } from "node:tls";
-import { ConfigError, type SslOptions, type TlsVersionName } from "../config/config.js";
+import { ConfigError, type SslOptions, type TlsVersionName } from "./config.js";
 
 const SECURE_VERSIONS: Record<TlsVersionName, SecureVersion> = { "tlsv1.2": "TLSv1.2", "tlsv1.3": "TLSv1.3" };
 
@@ -35,7 +35,7 @@ export function tlsServerOptions(ssl: SslOptions): TlsOptions {
   if (ssl.verify === "verify_peer") {
     // Node's rejectUnauthorized also makes OpenSSL refuse a client without a certificate
     // (SSL_VERIFY_FAIL_IF_NO_PEER_CERT), so without fail_if_no_peer_cert the listener checks
-    // a presented certificate itself (protocol/tls-server.ts).
+    // a presented certificate itself (src/protocol/tls-server.ts).
     options.requestCert = true;
     options.rejectUnauthorized = ssl.failIfNoPeerCert;
   } else {
