@@ -255,7 +255,13 @@ export class Vhost {
   /** Runs on the broker's clock: message TTLs and queue expiry. */
   tick(nowMs: number): void {
     for (const queue of this.ticking) {
-      queue.tick(nowMs);
+      try {
+        queue.tick(nowMs);
+      } catch (error) {
+        // One queue's failure (expiry runs dead-lettering into other queues) must not stop the
+        // others' expiry on every tick from now on: logged, and the next queue goes on.
+        this.log(`queue '${queue.name}': internal error on the clock's tick: ${(error as Error)?.stack ?? String(error)}`);
+      }
       // A queue that needs ticks again (a message with a TTL arrives) is added back by onNeedsTicks.
       if (!queue.needsTicks) this.ticking.delete(queue);
     }
