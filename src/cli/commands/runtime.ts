@@ -2,6 +2,7 @@
  * warrenctl verbs for the node (status, stop_app, ...), for runtime objects (list_queues,
  * purge_queue, close_connection, ...) and for definitions files (export, import).
  */
+// node:fs directly: warrenctl is a client process of its own (definitions files it reads and writes), never part of a node.
 import { readFileSync, writeFileSync } from "node:fs";
 import type { CommandSpec } from "./spec.js";
 import { UsageError } from "./spec.js";
@@ -58,7 +59,8 @@ export const RUNTIME_COMMANDS: CommandSpec[] = [
     render: (result) => `Queue was successfully deleted with ${(result as { deleted: number }).deleted} ready messages`,
   },
   {
-    name: "close_connection", usage: "close_connection <connection name> <explanation>", description: "Closes a client connection", minArgs: 2, maxArgs: 2,
+    // The pid from `list_connections pid`, as rabbitmqctl takes it, or the connection's name.
+    name: "close_connection", usage: "close_connection <connection pid | connection name> <explanation>", description: "Closes a client connection", minArgs: 2, maxArgs: 2,
     info: ({ args }) => `Closing connection ${args[0]}, reason: ${args[1]}...`,
     request: ({ args }) => ({ method: "close_connection", params: { name: args[0], reason: args[1] } }),
   },

@@ -20,6 +20,7 @@ import { parseSaslResponse } from "./sasl.js";
 import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
 import { outputBuffers } from "../../lib/output-buffers.js";
+import { unmapIpv4 } from "../../lib/ip-address.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -45,7 +46,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   readonly socket: Socket;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly connectedAtMs = Date.now();
+  readonly connectedAtMs: number;
   private readonly parser: FrameParser;
   private state: State = "awaiting-header";
   private readonly channels = new Map<number, AmqpChannel>();
@@ -89,9 +90,10 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   constructor(broker: Broker, socket: Socket) {
     this.broker = broker;
+    this.connectedAtMs = broker.io.time.nowMs();
     this.socket = socket;
     this.id = broker.allocateConnectionId();
-    this.remoteAddress = socket.remoteAddress ?? "";
+    this.remoteAddress = unmapIpv4(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     this.frameMaxBytes = broker.config.frameMaxBytes;
     this.channelMax = broker.config.channelMax;
@@ -142,7 +144,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       protocol: "AMQP 0-9-1",
       user: this.userValue?.name,
       vhost: this.vhostValue?.name,
-      host: socket.localAddress ?? "",
+      host: unmapIpv4(socket.localAddress ?? ""),
       port: socket.localPort ?? 0,
       peerHost: this.remoteAddress,
       peerPort: this.remotePort,
@@ -267,6 +269,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       }
       checkChannelLimit(this.broker, this.user);
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
+      this.broker.events.channelsOpened++;
       return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: EMPTY_BUFFER });
     }
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");
@@ -459,7 +462,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   /** RabbitMQ's connection name, for the log. */
   get name(): string {
-    return `${this.remoteAddress}:${this.remotePort} -> ${this.socket.localAddress ?? ""}:${this.socket.localPort ?? 0}`;
+    return `${this.remoteAddress}:${this.remotePort} -> ${unmapIpv4(this.socket.localAddress ?? "")}:${this.socket.localPort ?? 0}`;
   }
 
   /**
