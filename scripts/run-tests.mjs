@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the default test suite: type-check, then every *.test.ts under the given
-// folders (default: test/unit test/integration test/fuzz test/store test/wal test/durability test/deploy test/docker) with node's test runner.
+// folders (default: test/unit test/integration test/fuzz test/store test/wal test/durability test/deploy test/docker test/sim) with node's test runner.
 // Node 20's runner does not glob .ts files, so we list them here.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 const args = process.argv.slice(2);
 const skipTypecheck = args.includes("--no-typecheck");
 const roots = args.filter((a) => !a.startsWith("--"));
-const folders = roots.length > 0 ? roots : ["test/unit", "test/integration", "test/fuzz", "test/store", "test/wal", "test/durability", "test/deploy", "test/docker"];
+const folders = roots.length > 0 ? roots : ["test/unit", "test/integration", "test/fuzz", "test/store", "test/wal", "test/durability", "test/deploy", "test/docker", "test/sim"];
 
 function collect(path, out) {
   let st;

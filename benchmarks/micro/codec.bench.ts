@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { Broker } from "../../src/broker/broker.js";
 import { defaultConfig } from "../../src/config/config.js";
 import { createLogger } from "../../src/io/logger.js";
+import { systemIo } from "../../src/io/io.js";
 import { AmqpConnection } from "../../src/protocol/amqp091/connection.js";
 import { BASIC_CLASS_ID, contentHeaderBodySize, decodeContentHeader, encodeContentHeader } from "../../src/message/properties.generated.js";
 import { FrameParser, PROTOCOL_HEADER } from "../../src/protocol/amqp091/frame-parser.js";
@@ -215,7 +216,7 @@ function openConnection(broker: Broker): { connection: AmqpConnection; socket: B
   // S1's shape: 100 B transient messages through the default exchange to a consumer with
   // prefetch 1000 that acks every 64th delivery with multiple=true; 64 publishes per socket read.
   const config = { ...defaultConfig(), nodeName: "warren@bench", loopbackUsers: [] };
-  const broker = new Broker(config, createLogger({ level: "silent" }));
+  const broker = new Broker(config, createLogger({ level: "silent" }), systemIo());
   const consumer = openConnection(broker);
   consumer.feed(clientFrame(1, { method: "queue.declare", queue: "bench", arguments: new Map() }));
   consumer.feed(clientFrame(1, { method: "basic.qos", prefetchCount: 1_000 }));

@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Committer } from "../../src/store/committer.js";
+import { nodeFileSystem } from "../../src/io/file-system.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import type { SegmentPosition } from "../../src/store/position.js";
 
@@ -46,7 +47,7 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
 
 async function withStores<T>(count: number, run: (stores: MessageStore[], committer: Committer) => Promise<T>): Promise<T> {
   const root = mkdtempSync(join(tmpdir(), "warren-store-bench-"));
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const stores: MessageStore[] = [];
   try {
     for (let n = 0; n < count; n++) stores.push((await MessageStore.open({ directory: join(root, `q${n}`), committer })).store);

@@ -10,11 +10,12 @@
  * each reading (at most once a second), so freed messages are seen as freed, as RabbitMQ
  * forces a GC before it decides.
  */
-import { statfsSync } from "node:fs";
 import { totalmem, tmpdir } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { BrokerConfig } from "../config/config.js";
+import type { Io } from "../io/io.js";
+import type { PathOperations } from "../io/file-system.js";
 
 /** How often memory is read; RabbitMQ's vm_memory_monitor checks about once a second. */
 const MEMORY_CHECK_INTERVAL_MS = 1_000;
@@ -22,10 +23,9 @@ const MEMORY_CHECK_INTERVAL_MS = 1_000;
 const DISK_CHECK_INTERVAL_MS = 5_000;
 
 /** Free bytes for an unprivileged user on the file system holding `path`; 0 when it cannot be read. */
-export function diskFreeBytes(path: string): number {
+export function diskFreeBytes(fileSystem: PathOperations, path: string): number {
   try {
-    const stats = statfsSync(path);
-    return stats.bavail * stats.bsize;
+    return fileSystem.freeBytes(path);
   } catch {
     return 0;
   }
@@ -38,6 +38,7 @@ export interface AlarmState {
 
 export class ResourceMonitor {
   private readonly config: BrokerConfig;
+  private readonly io: Io;
   private readonly onChange: (state: AlarmState) => void;
   private memoryAlarm = false;
   private diskAlarm = false;
@@ -47,8 +48,9 @@ export class ResourceMonitor {
   lastMemoryUsedBytes = 0;
   lastDiskFreeBytes: number | undefined;
 
-  constructor(config: BrokerConfig, onChange: (state: AlarmState) => void) {
+  constructor(config: BrokerConfig, io: Io, onChange: (state: AlarmState) => void) {
     this.config = config;
+    this.io = io;
     this.onChange = onChange;
   }
 
@@ -84,7 +86,7 @@ export class ResourceMonitor {
   checkNow(): void {
     this.lastMemoryCheckMs = 0;
     this.lastDiskCheckMs = 0;
-    this.tick(Date.now());
+    this.tick(this.io.time.nowMs());
   }
 
   private checkMemory(): void {
@@ -96,8 +98,7 @@ export class ResourceMonitor {
 
   private checkDisk(): void {
     try {
-      const stats = statfsSync(this.config.dataDir ?? tmpdir());
-      this.lastDiskFreeBytes = stats.bavail * stats.bsize;
+      this.lastDiskFreeBytes = this.io.fileSystem.freeBytes(this.config.dataDir ?? tmpdir());
       this.diskAlarm = this.lastDiskFreeBytes < this.config.diskFreeLimitBytes;
     } catch {
       // The data directory is not there yet: no reading, no alarm.

@@ -13,6 +13,8 @@ import { hashPassword } from "../auth/password.js";
 import { mergeDefinitions, winningPolicy, type EffectivePolicy } from "../metadata/policies.js";
 import { fail } from "../errors/registry.js";
 import type { Logger } from "../io/logger.js";
+import type { Io } from "../io/io.js";
+import type { Timer } from "../io/time.js";
 
 /** A channel as the management API and warrenctl list it (RabbitMQ's field meanings). */
 export interface ChannelInfo {
@@ -87,20 +89,25 @@ export class Broker {
   readonly vhosts = new Map<string, Vhost>();
   readonly connections = new Set<BrokerConnection>();
   /** Message counters for the whole node (management API overview, /metrics). */
-  readonly stats = new Counters(Date.now());
-  /** A coarse clock: read it instead of calling Date.now() on a hot path. */
-  nowMs = Date.now();
+  /** The node's clock, timers, randomness and disk, handed in by whoever builds the broker (node/, a test). */
+  readonly io: Io;
+  readonly stats: Counters;
+  /** A coarse clock, refreshed by the tick: read it instead of the clock on a hot path. */
+  nowMs: number;
   /** Scratch space for paging transient messages of long queues out of memory (made when first needed). */
   private spillArea: SpillArea | undefined;
   /** Memory and disk alarms; publishers are blocked while one is in effect. */
   readonly resources: ResourceMonitor;
   private nextConnectionId = 1;
-  private clock: NodeJS.Timeout | undefined;
+  private clock: Timer | undefined;
 
-  constructor(config: BrokerConfig, logger: Logger) {
+  constructor(config: BrokerConfig, logger: Logger, io: Io) {
     this.config = config;
     this.logger = logger;
-    this.resources = new ResourceMonitor(config, (state) => this.onAlarmChange(state));
+    this.io = io;
+    this.nowMs = io.time.nowMs();
+    this.stats = new Counters(this.nowMs);
+    this.resources = new ResourceMonitor(config, io, (state) => this.onAlarmChange(state));
     this.metadata = new BrokerMetadata({
       vhosts: this.vhosts,
       users: this.users,
@@ -129,12 +136,11 @@ export class Broker {
   }
 
   start(): void {
-    this.clock = setInterval(() => this.tick(), CLOCK_TICK_MS);
-    this.clock.unref();
+    this.clock = this.io.time.every(CLOCK_TICK_MS, () => this.tick());
   }
 
   get spill(): SpillArea {
-    this.spillArea ??= new SpillArea(this.config.dataDir);
+    this.spillArea ??= new SpillArea(this.config.dataDir, this.io);
     return this.spillArea;
   }
 
@@ -144,7 +150,7 @@ export class Broker {
   }
 
   stop(): void {
-    if (this.clock !== undefined) clearInterval(this.clock);
+    this.clock?.cancel();
     for (const connection of [...this.connections]) connection.shutdown("broker shutting down");
   }
 
@@ -159,7 +165,7 @@ export class Broker {
 
   /** The live object of a vhost the state machine created. */
   private createVhost(name: string): Vhost {
-    const vhost = new Vhost(name, (message) => this.logger.warn(message), (kind, objectName) => this.effectivePolicy(name, kind, objectName).definition);
+    const vhost = new Vhost(name, this.io.time, (message) => this.logger.warn(message), (kind, objectName) => this.effectivePolicy(name, kind, objectName).definition);
     vhost.proposer = this.metadata;
     vhost.spill = this.spill;
     this.onVhostAdded?.(vhost);
@@ -204,7 +210,7 @@ export class Broker {
   }
 
   private tick(): void {
-    this.nowMs = Date.now();
+    this.nowMs = this.io.time.nowMs();
     this.resources.tick(this.nowMs);
     // The clock serves every connection and queue: one failing must not stop the timer or the node.
     for (const connection of this.connections) {

@@ -25,14 +25,15 @@ export class Exchange implements BindingDestination, ExchangeDeclaration {
   readonly internal: boolean;
   readonly arguments: FieldTable;
   readonly routing: ExchangeType;
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
   /** The `alternate-exchange` argument, if the declaration had one. */
   readonly argumentAlternateExchange: string | undefined;
   /** Where unroutable messages go (argument, else policy), if anywhere. */
   alternateExchange: string | undefined;
 
-  constructor(declaration: ExchangeDeclaration, routing: ExchangeType) {
+  constructor(declaration: ExchangeDeclaration, routing: ExchangeType, createdAtMs: number) {
     this.name = declaration.name;
+    this.stats = new Counters(createdAtMs);
     this.typeName = declaration.typeName;
     this.durable = declaration.durable;
     this.autoDelete = declaration.autoDelete;

@@ -105,8 +105,9 @@ export class BrokerMetadata implements MetadataProposer {
           break;
         case "user.deleted":
           this.host.users.delete(effect.user);
-          // RabbitMQ closes a deleted user's connections; they must not keep the rights they had.
-          this.host.closeConnections((info) => info.user === effect.user, `user '${effect.user}' was deleted`);
+          // A deleted user's connections are closed (320 "user 'u' is deleted"), as RabbitMQ 3.10.8 does; a
+          // changed password or permission leaves them open, and a changed permission applies from their next operation.
+          this.host.closeConnections((info) => info.user === effect.user, `user '${effect.user}' is deleted`);
           break;
         case "policies.changed":
           this.host.vhosts.get(effect.vhost)?.reapplyPolicies();

@@ -10,38 +10,33 @@ import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./ex
 import { createExchangeType, isKnownExchangeType } from "./exchange/index.js";
 import type { Binding, BindingDestination, RoutingInput } from "./exchange/exchange-type.js";
 import { RoutingTargets } from "./exchange/routing-targets.js";
-import { ClassicQueue } from "../queue/classic/classic-queue.js";
-import type { DeadLetterReason, QueueHandle } from "../queue/queue-type.js";
+import { findQueueType, queueTypeFor } from "../queue/registry.js";
+import type { DeadLetterReason, QueueContext, QueueHandle, QueueStorage } from "../queue/queue-type.js";
 import { Errors } from "../errors/registry.js";
-import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, resolveQueueSettings } from "../queue/queue-arguments.js";
+import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, queueTypeArgument } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "../message/message.js";
 import { tableFromJs, tableToJs } from "../message/field-table.js";
 import type { Effect } from "../metadata/effects.js";
 import { canonicalJson, type BindingRecord, type ExchangeRecord, type QueueRecord } from "../metadata/state.js";
 import { ownerId, standaloneProposer, type MetadataProposer, type ProposeExtras } from "./metadata-proposer.js";
-import type { QueueBacking } from "../queue/classic/queue-backing.js";
-import type { SpillArea } from "../queue/classic/spill-area.js";
+import { Publisher } from "./publish.js";
+import type { Clock } from "../io/time.js";
 
 /** Where routing puts the queues it finds: a Set, or a RoutingTargets reused per message. */
 export interface QueueSink {
   add(queue: QueueHandle): unknown;
 }
 
-/** Gives new durable queues their message store (set when the node has a data directory). */
-export interface QueueStorage {
-  create(vhost: string, queue: string): QueueBacking;
-  /** Writes this turn's pending store writes to the OS now (before a connection sends its replies). */
-  flushPendingWrites(): void;
-}
+export type { QueueStorage } from "../queue/queue-type.js";
 
 /** Direct reply-to (RabbitMQ's amq.rabbitmq.reply-to): replies route to the requesting channel's pseudo-queue. */
 export const REPLY_TO_QUEUE = "amq.rabbitmq.reply-to";
 const REPLY_TO_PREFIX = "amq.rabbitmq.reply-to.";
 
-/** Durable queues come back after a restart, except exclusive ones, which die with their connection. */
+/** Whether a queue comes back after a restart: its type decides (a classic queue: durable and not exclusive). */
 function isRecoverable(queue: QueueHandle): boolean {
-  return queue.durable && queue.exclusiveOwner === undefined;
+  return findQueueType(queue.typeName)?.isRecoverable(queue) ?? false;
 }
 
 /** The exchanges every vhost has, as RabbitMQ predeclares them. */
@@ -71,7 +66,9 @@ export class Vhost {
   readonly queues = new Map<string, QueueHandle>();
   /** The queues whose tick() has something to do (message TTLs, x-expires): the clock visits only these. */
   private readonly ticking = new Set<QueueHandle>();
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
+  /** The node's clock (the broker's): queue TTLs, x-expires and dead-lettering timestamps read it. */
+  private readonly clock: Clock;
   /** For each destination, the exchanges that have a binding to it. */
   private readonly sources = new Map<BindingDestination, Set<Exchange>>();
   /** Reused by route(): routing is synchronous, so one scratch list per vhost suffices. */
@@ -80,6 +77,8 @@ export class Vhost {
   private readonly alternateScratch = new RoutingTargets();
   /** Direct reply-to pseudo-queues by their full name (amq.rabbitmq.reply-to.<key>). */
   readonly replyQueues = new Map<string, QueueHandle>();
+  /** Dead-lettered messages go through the broker's publish path with this (not counted as publishes). */
+  private readonly deadLetterPublisher = new Publisher();
   /** Dead-letter cycles already logged, so each is logged once. */
   private readonly loggedCycles = new Set<string>();
   private readonly log: (message: string) => void;
@@ -87,7 +86,7 @@ export class Vhost {
   /** Where durable queues keep persistent messages; undefined: in memory only. */
   storage: QueueStorage | undefined;
   /** Where long queues page transient messages out to; undefined: they stay in memory. */
-  spill: SpillArea | undefined;
+  spill: QueueContext["spill"];
   /**
    * Where declares, deletes and bindings are proposed (the broker's metadata); the objects are
    * built and torn down by `carryOut` when the effects come back. Alone (unit tests), a vhost
@@ -97,14 +96,17 @@ export class Vhost {
   /** The ready messages of the queue the last queue.deleted effect removed (deleteQueue answers with it). */
   private deletedMessageCount = 0;
 
-  constructor(name: string, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
+  constructor(name: string, clock: Clock, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
+    this.clock = clock;
+    this.stats = new Counters(clock.nowMs());
     this.log = log;
     this.policyFor = policyFor;
     this.proposer = standaloneProposer(name, (effects, extras) => this.carryOut(effects, extras));
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
       new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
+      clock.nowMs(),
     );
     this.exchanges.set("", defaultExchange);
     for (const [name, typeName] of PREDECLARED) {
@@ -188,7 +190,7 @@ export class Vhost {
       // RabbitMQ's strict check: the exclusive flag must match too, or the queue is locked (405, not 406; 3.10.8 checked).
       if (existing.exclusiveOwner !== options.exclusiveOwner) throw this.queueLocked(existing);
       this.checkQueueEquivalent(existing, options);
-      existing.touch(Date.now());
+      existing.touch(this.clock.nowMs());
       return { queue: existing, created: false };
     }
     // The arguments' types are checked before proposing: a refused declare changes nothing.
@@ -207,7 +209,7 @@ export class Vhost {
   /** A direct reply-to pseudo-queue for one channel: not listed, routed to by its name only. */
   createReplyQueue(key: string, owner: object): QueueHandle {
     const name = REPLY_TO_PREFIX + key;
-    const queue = this.createClassicQueue(name, { durable: false, autoDelete: false, exclusiveOwner: owner, arguments: EMPTY_TABLE }, parseQueueArguments(name, this.name, EMPTY_TABLE));
+    const queue = this.createQueue(name, { durable: false, autoDelete: false, exclusiveOwner: owner, arguments: EMPTY_TABLE }, undefined);
     this.replyQueues.set(name, queue);
     return queue;
   }
@@ -217,32 +219,38 @@ export class Vhost {
     queue.delete();
   }
 
-  private createClassicQueue(name: string, options: QueueOptions, argumentSettings: ReturnType<typeof parseQueueArguments>): ClassicQueue {
-    const settings = resolveQueueSettings(argumentSettings, this.policyFor("queue", name));
-    return new ClassicQueue(
-      { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments },
-      {
-        onUnused: (unused) => this.deleteQueue(unused),
-        onExpired: (expired) => this.deleteQueue(expired),
-        deadLetter: (source, messages, reason) => this.deadLetter(source, messages, reason),
-        nowMs: () => Date.now(),
-        log: this.log,
-        createSpill: (queue) => this.spill?.create((message) => this.log(`queue '${queue.name}' scratch store: ${message}`)),
-        // Only listed queues are ticked (a reply-to pseudo-queue never was).
-        onNeedsTicks: (queue) => {
-          if (this.queues.get(queue.name) === queue) this.ticking.add(queue);
-        },
+  /** Through the queue-type registry: the vhost never names a concrete queue type. */
+  private createQueue(name: string, options: QueueOptions, typeName: string | undefined): QueueHandle {
+    const declaration = { name, vhost: this.name, durable: options.durable, autoDelete: options.autoDelete, exclusiveOwner: options.exclusiveOwner, arguments: options.arguments };
+    return queueTypeFor(typeName).declare(declaration, this.queueContext(name));
+  }
+
+  /** What a queue needs from this vhost; storage and spill are read when used (persistence attaches them later). */
+  private queueContext(name: string): QueueContext {
+    const vhost = this;
+    return {
+      onUnused: (unused) => this.deleteQueue(unused),
+      onExpired: (expired) => this.deleteQueue(expired),
+      deadLetter: (source, messages, reason, exchange, routingKey) => this.deadLetter(source, messages, reason, exchange, routingKey),
+      nowMs: () => this.clock.nowMs(),
+      log: this.log,
+      // Only listed queues are ticked (a reply-to pseudo-queue never was).
+      onNeedsTicks: (queue) => {
+        if (this.queues.get(queue.name) === queue) this.ticking.add(queue);
       },
-      settings,
-      argumentSettings,
-    );
+      policy: () => this.policyFor("queue", name),
+      get storage() {
+        return vhost.storage;
+      },
+      get spill() {
+        return vhost.spill;
+      },
+    };
   }
 
   /** A policy changed: every queue and exchange takes the settings now in force, at once (RabbitMQ does the same). */
   reapplyPolicies(): void {
-    for (const queue of this.queues.values()) {
-      if (queue instanceof ClassicQueue) queue.applySettings(resolveQueueSettings(queue.argumentSettings, this.policyFor("queue", queue.name)));
-    }
+    for (const queue of this.queues.values()) queue.policyChanged(this.policyFor("queue", queue.name));
     for (const exchange of this.exchanges.values()) this.applyExchangePolicy(exchange);
   }
 
@@ -360,24 +368,17 @@ export class Vhost {
    * Re-publishes dead messages to the queue's dead-letter exchange (at most once, no confirms,
    * as RabbitMQ's classic queues do). Missing exchange: the messages are dropped.
    */
-  private deadLetter(source: ClassicQueue, messages: readonly Message[], reason: DeadLetterReason): void {
-    const { deadLetterExchange, deadLetterRoutingKey } = source.settings;
-    if (deadLetterExchange === undefined) return;
+  private deadLetter(source: QueueHandle, messages: readonly Message[], reason: DeadLetterReason, deadLetterExchange: string, deadLetterRoutingKey: string | undefined): void {
     const exchange = this.exchanges.get(deadLetterExchange);
     if (exchange === undefined) return;
-    const timeSeconds = Math.floor(Date.now() / 1000);
-    const targets = new Set<QueueHandle>();
+    const timeSeconds = Math.floor(this.clock.nowMs() / 1000);
     for (const message of messages) {
       const dead = deadLetteredMessage(message, { queue: source.name, reason, timeSeconds }, deadLetterExchange, deadLetterRoutingKey);
-      this.routeMessage(exchange, dead, targets);
-      for (const target of targets) {
-        if (reason !== "rejected" && isAutomaticDeathCycle(dead, target.name)) {
-          this.logCycleOnce(source.name, target.name);
-          continue;
-        }
-        target.enqueue(dead);
-      }
-      targets.clear();
+      this.deadLetterPublisher.publish(this, dead, undefined, 0, (target) => {
+        if (reason === "rejected" || !isAutomaticDeathCycle(dead, target.name)) return true;
+        this.logCycleOnce(source.name, target.name);
+        return false;
+      });
     }
   }
 
@@ -433,10 +434,9 @@ export class Vhost {
     // Another node's exclusive queue (a cluster) has no local connection: a placeholder owner keeps it locked.
     const owner = record.exclusiveOwner === undefined ? undefined : (extras?.owner ?? { ownerId: record.exclusiveOwner });
     const options: QueueOptions = { durable: record.durable, autoDelete: record.autoDelete, exclusiveOwner: owner, arguments: args };
-    const queue = this.createClassicQueue(record.name, options, parseQueueArguments(record.name, this.name, args));
+    const queue = this.createQueue(record.name, options, queueTypeArgument(args));
     this.queues.set(record.name, queue);
     if (queue.needsTicks) this.ticking.add(queue);
-    if (isRecoverable(queue)) queue.backing = this.storage?.create(this.name, record.name);
   }
 
   private removeQueueObject(name: string): void {
@@ -490,7 +490,7 @@ export class Vhost {
   // ---- private ---------------------------------------------------------------------------
 
   private addExchange(declaration: ExchangeDeclaration): Exchange {
-    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName));
+    const exchange = new Exchange(declaration, createExchangeType(declaration.typeName), this.clock.nowMs());
     this.exchanges.set(exchange.name, exchange);
     this.applyExchangePolicy(exchange);
     return exchange;

@@ -65,6 +65,10 @@ export const MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED = 65_536;
 export const MQTT_PACKET_SIZE_BYTES_DEFAULT = MESSAGE_SIZE_BYTES_DEFAULT + 65_536;
 /** The largest packet MQTT can express: a 4-byte Variable Byte Integer remaining length (MQTT 5 §1.5.5) plus a 5-byte fixed header. */
 export const MQTT_PACKET_SIZE_BYTES_LIMIT = 268_435_455 + 5;
+/** MQTT strings and binary data carry a two-byte length (MQTT 5 §1.5.4, §1.5.6): a longer AMQP value cannot be sent. */
+export const MQTT_STRING_BYTES_MAX = 65_535;
+/** MQTT's Four Byte Integer (§1.5.3): the most a Message Expiry Interval can say, about 136 years in seconds. */
+export const MQTT_FOUR_BYTE_INTEGER_MAX = 4_294_967_295;
 /** Topics become AMQP routing keys and filters binding keys, both shortstrs of at most 255 bytes. */
 export const MQTT_TOPIC_BYTES_MAX = 255;
 /** A client id names queues `mqtt-subscription-<id>qos<n>`; a queue name is a 255-byte shortstr. */
@@ -79,8 +83,19 @@ export const MQTT_SUBSCRIPTIONS_PER_SESSION_MAX = 4_096;
 export const MQTT_SESSION_EXPIRY_SECONDS_MAX = 86_400;
 /** MQTT's keep-alive grace: a client silent for 1.5 keep-alive intervals is disconnected [MQTT-3.1.2-24]. */
 export const MQTT_KEEP_ALIVE_GRACE_FACTOR = 1.5;
-/** Retained messages per node: each is kept in memory and rewritten into the retained file on change. */
+/** Retained messages per node: each is kept in memory, and a compaction of the retained log writes every one. */
 export const MQTT_RETAINED_MESSAGES_MAX = 100_000;
+/**
+ * Bytes of retained messages per node (payloads, topics, properties): every one is held in memory
+ * and rewritten by each compaction of the retained log, so the count cap alone would let a hundred
+ * thousand large payloads (up to the 16 MiB message limit each) take the node's memory.
+ * 256 MiB is sixteen of the largest messages, or a hundred thousand of 2.6 kB.
+ */
+export const MQTT_RETAINED_BYTES_MAX = 256 * 1024 * 1024;
+/** The retained log is compacted once it is at least this long and twice its live records: small sets are not rewritten for every few changes. */
+export const MQTT_RETAINED_LOG_COMPACT_BYTES_MIN = 1024 * 1024;
+/** The inbound QoS 2 id log is compacted once it is at least this long and twice its live records (ids are about 30 bytes each). */
+export const MQTT_INBOUND_QOS2_LOG_COMPACT_BYTES_MIN = 256 * 1024;
 
 /** RabbitMQ's default consumer_timeout (30 minutes since 3.8.15): long enough for slow work, short enough to free stuck deliveries. */
 export const CONSUMER_TIMEOUT_MS_DEFAULT = 1_800_000;
@@ -136,3 +151,13 @@ export const USER_PATTERN_CHARACTERS_MAX = 4_096;
 export const USER_PATTERNS_CACHED_MAX = 10_000;
 /** Results remembered per pattern: names and routing keys repeat, so most checks are a lookup. */
 export const USER_PATTERN_RESULTS_CACHED_MAX = 1_024;
+
+/**
+ * The node-wide Raft WAL file rolls over at this size, and the entries it holds move into their
+ * groups' segment files: recovery replays at most about this much, and entries waiting to move
+ * hold at most about this much memory. RabbitMQ's ra rolls its WAL at 256 MB; Warren holds the
+ * unmoved payloads in memory, so it rolls sooner.
+ */
+export const RAFT_WAL_FILE_BYTES_MAX = 64 * 1024 * 1024;
+/** A group's segment file is rewritten once at least this long and twice its live records, so a small group is not rewritten after every snapshot. */
+export const RAFT_SEGMENT_COMPACT_BYTES_MIN = 4 * 1024 * 1024;

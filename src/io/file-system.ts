@@ -1,6 +1,7 @@
 /**
- * The file operations the segment store needs, behind one small interface so a test can inject
- * failures (ENOSPC on a write, EIO on an fsync) and a simulator can replace the disk.
+ * The file operations Warren needs (the segment store, the scratch area, the data directory's
+ * markers, the disk alarm), behind one small interface so a test can inject failures (ENOSPC on
+ * a write, EIO on an fsync) and a simulator can replace the disk.
  *
  * Writes, reads and truncations are synchronous: they only touch the page cache, take
  * microseconds, and keep the store's ordering trivial (a record is in the file when `append`
@@ -41,6 +42,21 @@ export interface FileSystem {
   removeDirectory(path: string): void;
 }
 
+/**
+ * Operations by path that the node needs beside the store's (markers, the disk alarm). It is a
+ * FileRenamer too (io/file-rename.ts), so the node's one disk can be handed to the durable log.
+ */
+export interface PathOperations {
+  /** Moves `fromPath` to `toPath`, replacing `toPath` if it exists. Durable only after the directory's fsync. */
+  rename(fromPath: string, toPath: string): void;
+  /** Whether a file or directory exists at `path`. */
+  exists(path: string): boolean;
+  /** Replaces the file's contents (creating it); not synced: open it and sync() for that. */
+  writeFile(path: string, contents: string | Buffer): void;
+  /** Bytes an unprivileged user may still write on the file system holding `path` (statfs); throws when it cannot be read. */
+  freeBytes(path: string): number;
+}
+
 const openFlags: Record<OpenMode, number> = {
   readWrite: fs.constants.O_RDWR,
   readWriteCreate: fs.constants.O_RDWR | fs.constants.O_CREAT,
@@ -53,7 +69,7 @@ function callbackToPromise(run: (done: (error: NodeJS.ErrnoException | null) => 
 }
 
 /** The real file system. */
-export const nodeFileSystem: FileSystem = {
+export const nodeFileSystem: FileSystem & PathOperations = {
   open: (path, mode) => fs.openSync(path, openFlags[mode], 0o644),
   close: (fd) => fs.closeSync(fd),
   writev: (fd, buffers, positionBytes) => fs.writevSync(fd, buffers, positionBytes),
@@ -67,4 +83,11 @@ export const nodeFileSystem: FileSystem = {
   makeDirectory: (path) => void fs.mkdirSync(path, { recursive: true }),
   removeFile: (path) => fs.rmSync(path, { force: true }),
   removeDirectory: (path) => fs.rmSync(path, { recursive: true, force: true }),
+  rename: (fromPath, toPath) => fs.renameSync(fromPath, toPath),
+  exists: (path) => fs.existsSync(path),
+  writeFile: (path, contents) => fs.writeFileSync(path, contents),
+  freeBytes: (path) => {
+    const stats = fs.statfsSync(path);
+    return stats.bavail * stats.bsize;
+  },
 };

@@ -78,7 +78,8 @@ export function validatePolicyDefinition(definition: unknown, operator: boolean)
   if (entries.length === 0) return ["the definition must not be empty"];
   const problems: string[] = [];
   for (const [key, value] of entries) {
-    const check = POLICY_KEYS[key];
+    // Own keys only: a definition's "__proto__" or "constructor" is a user's key, not a lookup into Object.prototype.
+    const check = Object.hasOwn(POLICY_KEYS, key) ? POLICY_KEYS[key] : undefined;
     if (check === undefined || (operator && !OPERATOR_POLICY_KEYS.has(key))) {
       problems.push(`'${key}' is not a recognised ${operator ? "operator " : ""}policy setting`);
       continue;

@@ -123,7 +123,8 @@ function sortKeys(value: unknown): unknown {
     const sorted: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) sorted[key] = sortKeys(item);
+      // Defined, not assigned: a "__proto__" key (legal in AMQP arguments) must stay a key, not become the prototype.
+      if (item !== undefined) Object.defineProperty(sorted, key, { value: sortKeys(item), enumerable: true, writable: true, configurable: true });
     }
     return sorted;
   }

@@ -8,6 +8,8 @@ import type { Broker } from "../broker/broker.js";
 import type { User } from "../auth/users.js";
 import type { Vhost } from "../broker/vhost.js";
 import { BrokerError } from "../errors/registry.js";
+import { encodeTable, tableFromJs } from "../message/field-table.js";
+import { SHORT_STRING_BYTES_MAX } from "../config/limits.js";
 import { canSeeVhost, isAdministrator, isMonitor, isPolicymaker } from "../auth/tags.js";
 
 export interface ListenerInfo {
@@ -80,11 +82,16 @@ export function requireMonitor(request: FastifyRequest): void {
   if (!isMonitor(request.user)) throw notAuthorised("Not monitor user");
 }
 
-/** Policymakers may change policies and parameters on the vhosts they have permissions on. */
-export function requirePolicymaker(request: FastifyRequest, vhost: string): void {
+/**
+ * Policymakers may read and change policies and parameters on the vhosts they have
+ * permissions on (RabbitMQ's is_authorized_policies: "User not authorised to access object").
+ * Runtime parameters hold shovel and federation URIs with passwords, so mere `management`
+ * users do not see them.
+ */
+export function requirePolicymaker(request: FastifyRequest, vhost?: string): void {
   if (isAdministrator(request.user)) return;
-  if (!isPolicymaker(request.user)) throw notAuthorised("Not policymaker user");
-  if (!request.user.permissions.has(vhost)) throw notAuthorised("User not authorised to access virtual host");
+  if (!isPolicymaker(request.user)) throw notAuthorised("User not authorised to access object");
+  if (vhost !== undefined && !request.user.permissions.has(vhost)) throw notAuthorised("User not authorised to access virtual host");
 }
 
 /** The vhost named in a path, or 404; management users only reach the vhosts they have permissions on. */
@@ -141,6 +148,36 @@ export function objectField(value: unknown, name: string): Record<string, unknow
   }
   if (typeof value !== "object" || Array.isArray(value)) throw badRequest(`${name} must be a JSON object`);
   return value as Record<string, unknown>;
+}
+
+/**
+ * x-arguments (queue, exchange, binding) or message headers: a JSON object that must also fit
+ * an AMQP field table (nesting depth, key lengths, value types), since that is what it becomes
+ * and what clients receive. A value that does not fit is the caller's mistake: 400 with why.
+ */
+export function fieldTableField(value: unknown, name: string): Record<string, unknown> {
+  const object = objectField(value, name);
+  try {
+    encodeTable(tableFromJs(object));
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw badRequest(`${name} cannot be an AMQP field table: ${error.message}`);
+    throw error;
+  }
+  return object;
+}
+
+/** Text that travels as an AMQP short string (routing keys, most message properties): at most 255 bytes of UTF-8. */
+export function shortStringField(value: string, name: string): string {
+  const lengthBytes = Buffer.byteLength(value, "utf8");
+  if (lengthBytes > SHORT_STRING_BYTES_MAX) throw badRequest(`${name} is ${lengthBytes} bytes long; at most ${SHORT_STRING_BYTES_MAX} bytes fit an AMQP short string`);
+  return value;
+}
+
+/** An integer within [minimum, maximum], or a 400 naming the range. */
+export function boundedIntegerField(value: unknown, fallback: number, name: string, minimum: number, maximum: number): number {
+  const number = integerField(value, fallback, name);
+  if (number < minimum || number > maximum) throw badRequest(`${name} must be from ${minimum} to ${maximum}, got ${number}`);
+  return number;
 }
 
 /** RabbitMQ's answer to a PUT that created an object is 201, to one that changed an existing object 204. */

@@ -12,8 +12,10 @@ import { Message } from "../message/message.js";
 import { BASIC_CLASS_ID, encodeContentHeader, type BasicProperties } from "../message/properties.generated.js";
 import { tableFromJs, tableToJs } from "../message/field-table.js";
 import { checkPermitted } from "../auth/permissions.js";
-import { badRequest, integerField, objectField } from "./http.js";
-import { recordDelivery, recordGetEmpty, recordPublish } from "./stats.js";
+import { badRequest, boundedIntegerField, fieldTableField, integerField, objectField, shortStringField } from "./http.js";
+import { checkTopicPermitted } from "../auth/topic-permissions.js";
+import { recordDelivery, recordGetEmpty } from "./stats.js";
+import { Publisher } from "../broker/publish.js";
 
 type Json = Record<string, unknown>;
 
@@ -29,12 +31,13 @@ export function propertiesFromJson(json: Json): BasicProperties {
     const value = json[name];
     if (value === undefined || value === null) continue;
     if (typeof value !== "string") throw badRequest(`property ${name} must be a string`);
-    writable[field] = value;
+    writable[field] = shortStringField(value, `property ${name}`);
   }
-  if (json.delivery_mode !== undefined) properties.deliveryMode = integerField(json.delivery_mode, 1, "delivery_mode");
-  if (json.priority !== undefined) properties.priority = integerField(json.priority, 0, "priority");
-  if (json.timestamp !== undefined) properties.timestamp = integerField(json.timestamp, 0, "timestamp");
-  if (json.headers !== undefined) properties.headers = tableFromJs(objectField(json.headers, "headers"));
+  // Every value is checked against its wire type here, so encoding the header cannot fail later.
+  if (json.delivery_mode !== undefined) properties.deliveryMode = boundedIntegerField(json.delivery_mode, 1, "delivery_mode", 0, 255);
+  if (json.priority !== undefined) properties.priority = boundedIntegerField(json.priority, 0, "priority", 0, 255);
+  if (json.timestamp !== undefined) properties.timestamp = boundedIntegerField(json.timestamp, 0, "timestamp", 0, Number.MAX_SAFE_INTEGER);
+  if (json.headers !== undefined) properties.headers = tableFromJs(fieldTableField(json.headers, "headers"));
   return properties;
 }
 
@@ -54,6 +57,10 @@ export function publishFromApi(broker: Broker, user: User, vhost: Vhost, exchang
   const exchange = vhost.exchange(exchangeName);
   checkPermitted(user, vhost.name, "write", "exchange", exchange.name);
   if (typeof body.routing_key !== "string") throw badRequest("routing_key is required and must be a string");
+  // A routing key travels as a short string: a longer one would wrap its length byte on delivery.
+  shortStringField(body.routing_key, "routing_key");
+  // As basic.publish over AMQP: a topic exchange's topic permissions apply to the routing key.
+  if (exchange.typeName === "topic") checkTopicPermitted(user, vhost.name, exchange.name, "write", body.routing_key);
   if (typeof body.payload !== "string") throw badRequest("payload is required and must be a string");
   const encoding = body.payload_encoding ?? "string";
   if (encoding !== "string" && encoding !== "base64") throw badRequest("payload_encoding must be string or base64");
@@ -65,10 +72,8 @@ export function publishFromApi(broker: Broker, user: User, vhost: Vhost, exchang
   }
   const header = encodeContentHeader(BASIC_CLASS_ID, payload.length, properties);
   const message = new Message(exchange.name, body.routing_key, header, payload);
-  const queues = vhost.route(exchange, message, new Set<QueueHandle>());
-  recordPublish(broker, vhost.name, exchange.name, queues);
-  for (const queue of queues) queue.enqueue(message);
-  return queues.size > 0;
+  // The broker's publish path, counted as a client's publish (no confirm: the API answers at once).
+  return new Publisher({ nodeStats: broker.stats }).publish(vhost, message) > 0;
 }
 
 type AckMode = "ack_requeue_true" | "ack_requeue_false" | "reject_requeue_true" | "reject_requeue_false";
@@ -83,7 +88,7 @@ export function getFromApi(broker: Broker, user: User, vhost: Vhost, queue: Queu
   if (!ACK_MODES.includes(ackMode)) throw badRequest(`ackmode must be one of ${ACK_MODES.join(", ")}`);
   const encoding = body.encoding ?? "auto";
   if (encoding !== "auto" && encoding !== "base64") throw badRequest("encoding must be auto or base64");
-  const truncateBytes = body.truncate === undefined || body.truncate === null || body.truncate === "" ? undefined : integerField(body.truncate, 0, "truncate");
+  const truncateBytes = body.truncate === undefined || body.truncate === null || body.truncate === "" ? undefined : boundedIntegerField(body.truncate, 0, "truncate", 0, Number.MAX_SAFE_INTEGER);
   const requeue = ackMode.endsWith("_true");
   const taken: QueueEntry[] = [];
   const results: Json[] = [];

@@ -89,7 +89,7 @@ export function renderMetrics(context: ManagementContext, perObject: boolean): s
   const alarms = context.alarms();
   out.metric("rabbitmq_process_resident_memory_bytes", "gauge", "Memory used in bytes (resident set size)", [[{}, process.memoryUsage().rss]]);
   out.metric("rabbitmq_resident_memory_limit_bytes", "gauge", "Memory high watermark in bytes", [[{}, memoryLimitBytes(context)]]);
-  out.metric("rabbitmq_disk_space_available_bytes", "gauge", "Disk space available in bytes", [[{}, diskFreeBytes(broker.config.dataDir ?? "/")]]);
+  out.metric("rabbitmq_disk_space_available_bytes", "gauge", "Disk space available in bytes", [[{}, diskFreeBytes(broker.io.fileSystem, broker.config.dataDir ?? "/")]]);
   out.metric("rabbitmq_disk_space_available_limit_bytes", "gauge", "Free disk space low watermark in bytes", [[{}, broker.config.diskFreeLimitBytes]]);
   out.metric("rabbitmq_alarms_memory_used_watermark", "gauge", "1 while the memory alarm is in effect", [[{}, alarms.memory ? 1 : 0]]);
   out.metric("rabbitmq_alarms_free_disk_space_watermark", "gauge", "1 while the free disk space alarm is in effect", [[{}, alarms.disk ? 1 : 0]]);

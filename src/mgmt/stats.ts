@@ -15,10 +15,11 @@ export { Counters, type CounterName } from "../lib/counters.js";
 export class BrokerStats {
   private readonly broker: Broker;
   /** Counters of a vhost or exchange that no longer exists: read as zero. */
-  private readonly gone = new Counters(Date.now());
+  private readonly gone: Counters;
 
   constructor(broker: Broker) {
     this.broker = broker;
+    this.gone = new Counters(broker.io.time.nowMs());
   }
 
   get global(): Counters {

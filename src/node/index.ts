@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { defaultConfig, type BrokerConfig } from "../config/config.js";
 import { loadConfig } from "../config/warren-conf.js";
 import { createLogger } from "../io/logger.js";
+import { systemIo, type Io } from "../io/io.js";
 import { WarrenNode } from "./node.js";
 import { startControlServer, type ControlServer } from "./control-server.js";
 import { resolveCookie } from "./cookie.js";
@@ -25,6 +26,11 @@ export interface NodeOptions extends Partial<BrokerConfig> {
   enableControl?: boolean;
   /** Called when warrenctl asks the node to stop (the server exits the process then). */
   onStopRequested?: () => void;
+  /**
+   * Parts of the node's io to replace (a ManualTime for a test that lets a TTL pass, a disk that
+   * fails on demand); the rest is the real thing. This is the one place io/ is built.
+   */
+  io?: Partial<Io>;
 }
 
 export interface RunningNode {
@@ -43,14 +49,15 @@ export interface RunningNode {
 }
 
 export async function startNode(options: NodeOptions = {}): Promise<RunningNode> {
-  const { useEnvironment = false, cookie: cookieOption, enableManagement = true, enableMetrics = true, enableControl = true, onStopRequested, ...overrides } = options;
+  const { useEnvironment = false, cookie: cookieOption, enableManagement = true, enableMetrics = true, enableControl = true, onStopRequested, io: ioOverrides, ...overrides } = options;
   let config: BrokerConfig;
   if (useEnvironment) config = loadConfig(process.env);
   else config = { ...defaultConfig(), host: "127.0.0.1", port: 0, managementHost: "127.0.0.1", managementPort: 0, metricsHost: "127.0.0.1", metricsPort: 0, controlHost: "127.0.0.1", controlPort: 0, mqttHost: "127.0.0.1", mqttPort: undefined, logLevel: "silent" };
   config = { ...config, ...stripUndefined(overrides) };
   const logger = createLogger({ level: config.logLevel, logDir: config.logDir, nodeName: config.nodeName });
   const cookie = cookieOption ?? (useEnvironment ? resolveCookie(process.env, config.dataDir).cookie : randomBytes(20).toString("hex"));
-  const node = new WarrenNode(config, logger, { enableManagement, enableMetrics });
+  const io = systemIo(ioOverrides);
+  const node = new WarrenNode(config, logger, { enableManagement, enableMetrics, io });
   let control: ControlServer | undefined;
   let stopped: Promise<void> | undefined;
   const stop = () => {

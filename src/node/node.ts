@@ -9,6 +9,7 @@ import type { Server } from "node:net";
 import { Broker } from "../broker/broker.js";
 import type { BrokerConfig } from "../config/config.js";
 import type { Logger } from "../io/logger.js";
+import type { Io } from "../io/io.js";
 import { listenAmqp } from "../protocol/amqp091/listener.js";
 import type { ListenerInfo, ManagementContext } from "../mgmt/http.js";
 import { startManagement, type RunningHttpServer } from "../mgmt/server.js";
@@ -17,11 +18,12 @@ import { applyDefinitionCommand } from "../broker/definitions.js";
 import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
 import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
 import { NodePersistence } from "./persistence.js";
-import { rmSync } from "node:fs";
 
 export interface NodeSettings {
   readonly enableManagement: boolean;
   readonly enableMetrics: boolean;
+  /** The clock, timers, randomness and disk every part of the node uses (built by startNode). */
+  readonly io: Io;
 }
 
 interface AmqpListener {
@@ -33,7 +35,7 @@ interface AmqpListener {
 export class WarrenNode {
   readonly config: BrokerConfig;
   readonly logger: Logger;
-  readonly startedAtMs = Date.now();
+  readonly startedAtMs: number;
   private brokerValue: Broker;
   private readonly settings: NodeSettings;
   private amqpListeners: AmqpListener[] = [];
@@ -54,6 +56,7 @@ export class WarrenNode {
     this.config = config;
     this.logger = logger;
     this.settings = settings;
+    this.startedAtMs = settings.io.time.nowMs();
     this.brokerValue = this.createBroker();
     const node = this;
     this.context = {
@@ -160,7 +163,7 @@ export class WarrenNode {
       if (this.persistence !== undefined) {
         await this.persistence.close();
         this.persistence = undefined;
-        for (const part of ["metadata", "queues", "clean-shutdown"]) rmSync(`${this.config.dataDir}/${part}`, { recursive: true, force: true });
+        for (const part of ["metadata", "queues", "clean-shutdown"]) this.settings.io.fileSystem.removeDirectory(`${this.config.dataDir}/${part}`);
       }
       this.brokerValue = this.createBroker();
       this.logger.info("node reset: definitions and messages are gone");
@@ -179,7 +182,7 @@ export class WarrenNode {
   }
 
   private createBroker(): Broker {
-    const broker = new Broker(this.config, this.logger);
+    const broker = new Broker(this.config, this.logger, this.settings.io);
     // The Broker adds the default user as an administrator; warren.conf may ask for other tags and permissions.
     const user = broker.users.get(this.config.defaultUser);
     if (user !== undefined) {
@@ -198,9 +201,9 @@ export class WarrenNode {
     this.broker.stop();
     const broker = this.broker;
     // Connections get connection.close (320); sockets that do not answer are dropped.
-    setTimeout(() => {
+    this.settings.io.time.after(500, () => {
       for (const connection of broker.connections) connection.terminate();
-    }, 500).unref();
+    });
     if (this.management !== undefined) closing.push(this.management.close());
     if (this.metrics !== undefined) closing.push(this.metrics.close());
     this.management = undefined;

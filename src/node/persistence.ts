@@ -10,7 +10,6 @@
  * message may have been seen before (AMQP's redelivered flag means exactly that).
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import type { Broker } from "../broker/broker.js";
 import type { QueueStorage } from "../broker/vhost.js";
@@ -21,6 +20,7 @@ import { flushPendingWrites, MessageStore, type MessageStoreOptions } from "../s
 import { openMetadataStore } from "../metadata/metadata-store.js";
 import type { CommandLog } from "../metadata/command-log.js";
 import type { Logger } from "../io/logger.js";
+import type { Io } from "../io/io.js";
 
 export interface PersistenceOptions {
   readonly dataDir: string;
@@ -31,17 +31,19 @@ export interface PersistenceOptions {
 export class NodePersistence implements QueueStorage {
   private readonly options: PersistenceOptions;
   private readonly logger: Logger;
+  private readonly io: Io;
   private readonly committer: Committer;
   private readonly stores = new Set<MessageStore>();
   private metadata: CommandLog | undefined;
   private broker: Broker | undefined;
 
-  private constructor(options: PersistenceOptions, logger: Logger) {
+  private constructor(options: PersistenceOptions, logger: Logger, io: Io) {
     this.options = options;
     this.logger = logger;
+    this.io = io;
     // Connections fence their own confirms (a failure closes that connection with 541); what still
     // escapes to the commit loop is logged, so the node and every other store's commits carry on.
-    this.committer = new Committer({ onListenerError: (error) => logger.error({ err: error }, "internal error in a listener of the store's commit loop") });
+    this.committer = new Committer({ fileSystem: io.fileSystem, onListenerError: (error) => logger.error({ err: error }, "internal error in a listener of the store's commit loop") });
   }
 
   /**
@@ -49,12 +51,13 @@ export class NodePersistence implements QueueStorage {
    * vhosts get this object as their queue storage and metadata log from then on.
    */
   static async open(broker: Broker, options: PersistenceOptions, logger: Logger): Promise<NodePersistence> {
-    const persistence = new NodePersistence(options, logger);
-    mkdirSync(join(options.dataDir, "queues"), { recursive: true });
+    const { io } = broker;
+    const persistence = new NodePersistence(options, logger, io);
+    io.fileSystem.makeDirectory(join(options.dataDir, "queues"));
     const marker = join(options.dataDir, "clean-shutdown");
-    const cleanShutdown = existsSync(marker);
-    rmSync(marker, { force: true });
-    const startedMs = Date.now();
+    const cleanShutdown = io.fileSystem.exists(marker);
+    io.fileSystem.removeFile(marker);
+    const startedMs = io.time.nowMs();
     persistence.broker = broker;
     const { log, recovered: definitions } = openMetadataStore(join(options.dataDir, "metadata"), (message) => logger.warn(message));
     // The default vhost and user the broker starts with stay only on an empty database (as in
@@ -66,7 +69,7 @@ export class NodePersistence implements QueueStorage {
     broker.metadata.snapshot();
     const recovered = await persistence.recoverQueues(broker, !cleanShutdown);
     persistence.attach(broker);
-    logger.info(`recovered ${recovered.queues} durable queues with ${recovered.messages} messages in ${Date.now() - startedMs} ms${cleanShutdown ? "" : " (after an unclean shutdown: messages marked redelivered)"}`);
+    logger.info(`recovered ${recovered.queues} durable queues with ${recovered.messages} messages in ${io.time.nowMs() - startedMs} ms${cleanShutdown ? "" : " (after an unclean shutdown: messages marked redelivered)"}`);
     return persistence;
   }
 
@@ -99,10 +102,14 @@ export class NodePersistence implements QueueStorage {
         this.metadata = undefined;
       }
       const marker = join(this.options.dataDir, "clean-shutdown");
-      writeFileSync(marker, `${new Date().toISOString()}\n`);
-      const fd = openSync(marker, "r+");
-      fsyncSync(fd);
-      closeSync(fd);
+      const { fileSystem } = this.io;
+      fileSystem.writeFile(marker, `${new Date(this.io.time.nowMs()).toISOString()}\n`);
+      const fd = fileSystem.open(marker, "readWrite");
+      try {
+        await fileSystem.sync(fd);
+      } finally {
+        fileSystem.close(fd);
+      }
     } catch (error) {
       // The log already holds every change; without the marker the next start only marks messages redelivered.
       this.logger.error(`closing the data directory ${this.options.dataDir} failed: ${(error as Error).message}`);
@@ -118,7 +125,7 @@ export class NodePersistence implements QueueStorage {
   }
 
   private async recoverQueues(broker: Broker, markRedelivered: boolean): Promise<{ queues: number; messages: number }> {
-    const directories = new Set(readdirSync(join(this.options.dataDir, "queues")));
+    const directories = new Set(this.io.fileSystem.listDirectory(join(this.options.dataDir, "queues")));
     let queues = 0;
     let messages = 0;
     for (const vhost of broker.vhosts.values()) {
@@ -138,7 +145,7 @@ export class NodePersistence implements QueueStorage {
       }
     }
     // Stores of queues that no longer exist (deleted just before a crash) are removed.
-    for (const orphan of directories) rmSync(join(this.options.dataDir, "queues", orphan), { recursive: true, force: true });
+    for (const orphan of directories) this.io.fileSystem.removeDirectory(join(this.options.dataDir, "queues", orphan));
     return { queues, messages };
   }
 

@@ -97,7 +97,7 @@ function status(node: WarrenNode): Record<string, unknown> {
     listeners: node.listeners(),
     alarms: [],
     memory: { total_bytes: memory.rss, limit_bytes: node.broker.resources.memoryLimitBytes, heap_used_bytes: memory.heapUsed },
-    disk_free_bytes: diskFreeBytes(node.config.dataDir ?? "/"),
+    disk_free_bytes: diskFreeBytes(node.broker.io.fileSystem, node.config.dataDir ?? "/"),
     disk_free_limit_bytes: node.config.diskFreeLimitBytes,
     connections: node.broker.connections.size,
     vhosts: node.broker.vhosts.size,

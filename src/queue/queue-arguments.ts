@@ -66,6 +66,12 @@ function stringOf(value: FieldValue): string | undefined {
   return value.type === "S" ? value.value.toString("utf8") : undefined;
 }
 
+/** The queue type `x-queue-type` names (validated by parseQueueArguments), or undefined for the default. */
+export function queueTypeArgument(args: FieldTable): string | undefined {
+  const value = args.get("x-queue-type");
+  return value === undefined ? undefined : stringOf(value);
+}
+
 /** Validates and parses queue.declare arguments; throws RabbitMQ's 406 texts. */
 export function parseQueueArguments(queueName: string, vhost: string, args: FieldTable): QueueSettings {
   const settings: QueueSettings = { ...DEFAULT_SETTINGS };

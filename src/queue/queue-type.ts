@@ -8,7 +8,20 @@ import type { Message } from "../message/message.js";
 import type { FieldTable } from "../message/field-table.js";
 import type { Counters } from "../lib/counters.js";
 import type { SegmentPosition } from "../store/position.js";
-import type { DurabilityWaiter } from "./classic/queue-backing.js";
+
+/**
+ * Told when a message it published is durable (publisher confirms, transactions, MQTT QoS 1/2),
+ * or never will be. `token` is the publisher's own number for what it will answer, passed back
+ * as given. A queue reports each token it answered "pending" for exactly once.
+ */
+export interface DurabilityWaiter {
+  messageDurable(token: number): void;
+  /**
+   * The queue's store failed (a write or fsync error, e.g. ENOSPC) before the message reached
+   * the disk: it is not safe and must not be confirmed (AMQP: basic.nack; MQTT: no PUBACK).
+   */
+  messageLost(token: number): void;
+}
 
 /** A message in a queue, with what the queue knows about its deliveries. */
 export interface QueueEntry {
@@ -74,6 +87,70 @@ export interface QueueDeclaration {
   readonly arguments: FieldTable;
 }
 
+/** What a queue needs from the vhost it lives in: the runtime around it, never the protocol. */
+export interface QueueContext {
+  /** The last consumer went away from an auto-delete queue that had one: the vhost deletes it. */
+  onUnused(queue: QueueHandle): void;
+  /** The queue was unused for its x-expires period: the vhost deletes it. */
+  onExpired(queue: QueueHandle): void;
+  /** Messages to re-publish to `exchange` (the broker's publish path); `routingKey` replaces theirs if given. */
+  deadLetter(queue: QueueHandle, messages: readonly Message[], reason: DeadLetterReason, exchange: string, routingKey: string | undefined): void;
+  /** The wall clock, for TTLs (milliseconds). */
+  nowMs(): number;
+  /** Something went wrong that is not the client's doing (the store failed to delete files). */
+  log(message: string): void;
+  /** tick() has something to do from now on (see needsTicks): the clock should visit this queue. */
+  onNeedsTicks(queue: QueueHandle): void;
+  /** The policy in force for the queue (operator policy merged in). */
+  policy(): Readonly<Record<string, unknown>>;
+  /** Where a durable queue keeps persistent messages, if the node has a data directory. */
+  readonly storage: QueueStorage | undefined;
+  /** Where a long queue pages transient messages out to, if the node has one. */
+  readonly spill: { create(log: (message: string) => void): unknown } | undefined;
+}
+
+/** Gives durable queues their message store (set when the node has a data directory). */
+export interface QueueStorage {
+  create(vhost: string, queue: string): unknown;
+  /** Writes this turn's pending store writes to the OS now (before a connection sends its replies). */
+  flushPendingWrites(): void;
+}
+
+/** What a queue type can do, for the broker and the management API (rabbit_queue_type's capabilities/0). */
+export interface QueueCapabilities {
+  /** Queue arguments the type accepts (others are refused at declare). */
+  readonly queueArguments: readonly string[];
+  /** Consumer arguments it honours. */
+  readonly consumerArguments: readonly string[];
+  /** Whether a queue of the type may be exclusive, server-named, or non-durable. */
+  readonly exclusive: boolean;
+  readonly serverNamed: boolean;
+  readonly nonDurable: boolean;
+  /** Whether its messages outlive a restart of the node that holds them. */
+  readonly durableMessages: boolean;
+}
+
+/**
+ * A queue type (RabbitMQ's `rabbit_queue_type` behaviour, the module side): how queues of the
+ * type are made and what they can do. Registered in `queue/registry.ts` by name.
+ */
+export interface QueueType {
+  readonly name: string;
+  readonly capabilities: QueueCapabilities;
+  /** declare: the queue's runtime, from its (already validated) declaration. */
+  declare(declaration: QueueDeclaration, context: QueueContext): QueueHandle;
+  /** Whether a queue comes back after a restart (durable and not exclusive, for a classic queue). */
+  isRecoverable(queue: QueueHandle): boolean;
+}
+
+/** A queue's state for listing (list_queues, the management API). */
+export interface QueueStatus {
+  readonly state: "running" | "deleted";
+  readonly readyCount: number;
+  readonly unackedCount: number;
+  readonly consumerCount: number;
+}
+
 /** The operations every queue type offers the broker. */
 export interface QueueHandle extends QueueDeclaration {
   readonly kind: "queue";
@@ -117,4 +194,8 @@ export interface QueueHandle extends QueueDeclaration {
   purge(): number;
   /** Deletes the queue: consumers are cancelled, messages dropped. Returns the ready count it had. */
   delete(): number;
+  /** The policy for the queue changed (or a policy was added or removed): limits take effect at once. */
+  policyChanged(policy: Readonly<Record<string, unknown>>): void;
+  /** Its state for listing. */
+  status(): QueueStatus;
 }

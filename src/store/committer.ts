@@ -14,7 +14,6 @@
  * event-loop turn (a socket read holding many publishes) joins the first round too.
  */
 import type { FileSystem } from "../io/file-system.js";
-import { nodeFileSystem } from "../io/file-system.js";
 import { assert } from "../lib/assert.js";
 
 /**
@@ -94,7 +93,8 @@ export interface CommitParticipant {
 }
 
 export interface CommitterOptions {
-  fileSystem?: FileSystem;
+  /** The disk: node/ hands down the real one, a test one that fails on demand. */
+  fileSystem: FileSystem;
   /**
    * Told when a participant's listener threw (a bug). Without it the error is rethrown outside
    * the round, which ends the process; a node passes its logger instead, so one connection's
@@ -115,8 +115,8 @@ export class Committer {
 
   private readonly onListenerError: ((error: unknown) => void) | undefined;
 
-  constructor(options: CommitterOptions = {}) {
-    this.fileSystem = options.fileSystem ?? nodeFileSystem;
+  constructor(options: CommitterOptions) {
+    this.fileSystem = options.fileSystem;
     this.onListenerError = options.onListenerError;
   }
 

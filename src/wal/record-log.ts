@@ -45,6 +45,8 @@ export interface OpenedRecordLog {
   readonly log: RecordLog;
   /** The payloads of the records found, in order; each is its own copy. */
   readonly records: Buffer[];
+  /** Where each record starts in the file (its header), in the same order. */
+  readonly recordOffsets: number[];
   /** What recovery repaired, as sentences (also passed to `log`). */
   readonly repairs: string[];
 }
@@ -132,13 +134,13 @@ export class RecordLog {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       log.startEmpty();
-      return { log, records: [], repairs };
+      return { log, records: [], recordOffsets: [], repairs };
     }
     const bytes = readWhole(log.fileSystem, fd);
     if (bytes.length === 0) {
       log.fileSystem.close(fd);
       log.startEmpty();
-      return { log, records: [], repairs };
+      return { log, records: [], recordOffsets: [], repairs };
     }
     const header = checkLogHeader(bytes);
     if (!header.ok || header.tag !== log.tag) {
@@ -154,7 +156,7 @@ export class RecordLog {
     }
     log.fd = fd;
     log.fileBytes = decoded.validBytes;
-    return { log, records: decoded.payloads.map((payload) => Buffer.from(payload)), repairs };
+    return { log, records: decoded.payloads.map((payload) => Buffer.from(payload)), recordOffsets: decoded.recordOffsets, repairs };
   }
 
   /**

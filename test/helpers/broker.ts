@@ -11,12 +11,21 @@ import { randomBytes } from "node:crypto";
 import { after, before } from "node:test";
 import amqp from "amqplib";
 import type { Channel, ChannelModel, Options } from "amqplib";
+import { ManualTime } from "../../src/io/manual-time.js";
+import type { Io } from "../../src/io/io.js";
 
 export interface TestBrokerOptions {
   heartbeatSeconds?: number;
   frameMaxBytes?: number;
   channelMax?: number;
   maxMessageSizeBytes?: number;
+  /**
+   * Run the in-process broker on a ManualTime: its clock and timers move only when the test calls
+   * passTime(), so a TTL, an x-expires or a consumer timeout passes without sleeping, and always
+   * passes (a loaded machine cannot make the test see the wrong side of it). Heartbeats and other
+   * timers stand still meanwhile, so only tests that need no timer but the ones they move ask for it.
+   */
+  manualTime?: boolean;
 }
 
 export interface TestBroker {
@@ -25,6 +34,12 @@ export interface TestBroker {
   port: number;
   /** True when the tests run against WARREN_TEST_AMQP_URL; broker options were not applied. */
   isExternal: boolean;
+  /**
+   * Lets `durationMs` of the broker's time pass: moves the ManualTime (running every timer that
+   * falls due, in order) when the broker has one, else sleeps for real (an external broker, or an
+   * in-process one on the real clock).
+   */
+  passTime(durationMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +68,7 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
       host: parsed.hostname,
       port: parsed.port === "" ? 5672 : Number(parsed.port),
       isExternal: true,
+      passTime: (durationMs) => delay(durationMs),
       stop: async () => {},
     };
   }
@@ -60,10 +76,18 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   // compiles before (and independently of) the broker's entry point.
   const entryPoint = "../../src/index.js";
   const { startBroker } = (await import(entryPoint)) as {
-    startBroker(options: TestBrokerOptions & { host: string; port: number }): Promise<EmbeddedBroker>;
+    startBroker(options: Omit<TestBrokerOptions, "manualTime"> & { host: string; port: number; io?: Partial<Io> }): Promise<EmbeddedBroker>;
   };
-  const broker = await startBroker({ host: "127.0.0.1", port: 0, ...options });
-  return { url: broker.url, host: broker.host, port: broker.port, isExternal: false, stop: () => broker.stop() };
+  const { manualTime, ...brokerOptions } = options;
+  const time = manualTime === true ? new ManualTime() : undefined;
+  const broker = await startBroker({ host: "127.0.0.1", port: 0, ...brokerOptions, io: time === undefined ? undefined : { time } });
+  const passTime = async (durationMs: number): Promise<void> => {
+    if (time === undefined) return delay(durationMs);
+    time.advance(durationMs);
+    // What the timers set off (deliveries, dead-lettering) reaches the sockets on the next turns.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { url: broker.url, host: broker.host, port: broker.port, isExternal: false, passTime, stop: () => broker.stop() };
 }
 
 /**
@@ -201,10 +225,10 @@ export class Inbox<T> {
  * The usual suite set-up: one broker and one amqplib connection for the whole file, closed after
  * it. `use` receives both once they are up; the file keeps them in its own variables.
  */
-export function sharedBrokerAndConnection(use: (broker: TestBroker, connection: ChannelModel) => void): void {
+export function sharedBrokerAndConnection(use: (broker: TestBroker, connection: ChannelModel) => void, options: TestBrokerOptions = {}): void {
   let started: TestBroker | undefined;
   before(async () => {
-    started = await startTestBroker();
+    started = await startTestBroker(options);
     use(started, await connect(started.url));
   });
   after(async () => {

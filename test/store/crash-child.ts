@@ -5,6 +5,7 @@
  */
 import { writeSync } from "node:fs";
 import { Committer } from "../../src/store/committer.js";
+import { nodeFileSystem } from "../../src/io/file-system.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import type { SegmentPosition } from "../../src/store/position.js";
 import { CRASH_SEGMENT_BYTES, crashPayload, seededRandom, splitPayload } from "./crash-shared.js";
@@ -32,7 +33,7 @@ const say = (line: string) => writeLine(1, line);
 
 const { store, livePositions } = await MessageStore.open({
   directory: directory!,
-  committer: new Committer(),
+  committer: new Committer({ fileSystem: nodeFileSystem }),
   segmentSizeBytes: CRASH_SEGMENT_BYTES,
   log: (message) => writeLine(2, `child store: ${message}`),
   // Sequence s of this session is record firstIndex + s - 1: one append per index.

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Committer } from "../../src/store/committer.js";
+import { nodeFileSystem } from "../../src/io/file-system.js";
 import { MessageStore } from "../../src/store/message-store.js";
 import { SEGMENT_HEADER_BYTES, encodeRecordHeader } from "../../src/store/format.js";
 import { CRASH_SEGMENT_BYTES, crashPayload, seededRandom } from "./crash-shared.js";
@@ -127,7 +128,7 @@ async function verify(directory: string, seed: number, round: number): Promise<{
   const repairs: string[] = [];
   const { store, livePositions } = await MessageStore.open({
     directory,
-    committer: new Committer(),
+    committer: new Committer({ fileSystem: nodeFileSystem }),
     segmentSizeBytes: CRASH_SEGMENT_BYTES,
     log: (message) => repairs.push(message),
   });

@@ -7,17 +7,19 @@ import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { parseFileName } from "../../src/store/format.js";
 import { Committer } from "../../src/store/committer.js";
+import { nodeFileSystem } from "../../src/io/file-system.js";
 import { StoreError } from "../../src/store/errors.js";
 import { openStore, payload, tempDirectory } from "../unit/store/helpers.js";
 import { Broker } from "../../src/broker/broker.js";
 import { defaultConfig } from "../../src/config/config.js";
 import { createLogger } from "../../src/io/logger.js";
+import { systemIo } from "../../src/io/io.js";
 import { NodePersistence } from "../../src/node/persistence.js";
 
 // A node closes every store it opened at shutdown, including those of queues deleted since
 // (deleteAll); such a close used to wait forever for appends that could no longer become durable.
 test("close after deleteAll resolves even with appends that never became durable", { timeout: 10_000 }, async () => {
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const { store } = await openStore(tempDirectory(), { committer });
   await store.waitDurable(store.append([payload(1, 100)]).sequence);
   const appended = store.append([payload(2, 100)]); // a commit round is due for it
@@ -53,7 +55,7 @@ test("a store says once that it let go of its files, whether closed or deleted",
 // The node keeps the store of every durable queue so it can close them all at shutdown; a
 // deleted queue's store stayed in that set (with its index) for the life of the node.
 test("a deleted durable queue's store leaves the node's set", async () => {
-  const broker = new Broker({ ...defaultConfig(), nodeName: "warren@test" }, createLogger({ level: "silent" }));
+  const broker = new Broker({ ...defaultConfig(), nodeName: "warren@test" }, createLogger({ level: "silent" }), systemIo());
   const persistence = await NodePersistence.open(broker, { dataDir: tempDirectory() }, broker.logger);
   try {
     const vhost = broker.vhosts.get("/")!;

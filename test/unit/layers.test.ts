@@ -60,10 +60,13 @@ const IO_CONSTRUCTORS: ReadonlySet<string> = new Set(["index.ts", "cli", "node",
  * composition root), "file cycle: A -> B -> ..." (members sorted), "folder cycle: A <-> B" (sorted).
  */
 const ALLOWED_VIOLATIONS: readonly string[] = [
-  // The QoS 2 id log moves onto the durable log in src/wal/, which receives its FileSystem.
-  "io: protocol/mqtt/inbound-qos2-store.ts -> io/file-system.ts",
-  // The committer's default FileSystem goes when node/ hands the store its io.
-  "io: store/committer.ts -> io/file-system.ts",
+  // The MQTT logs (retained, QoS 2 ids) are on src/wal/, which receives its files; the defaults
+  // come from this one file until the broker carries the node's io and the MQTT context passes it on.
+  "io: protocol/mqtt/log-files.ts -> io/file-rename.ts",
+  "io: protocol/mqtt/log-files.ts -> io/file-system.ts",
+  // Raft's message handlers take the RaftNode they act on (a type-only import back into the file
+  // that calls them); the Raft work breaks it with an interface of its own below raft-node.ts.
+  "file cycle: raft/election.ts -> raft/raft-node.ts -> raft/read-index.ts -> raft/replication.ts",
 ];
 
 interface Import {

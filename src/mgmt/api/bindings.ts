@@ -6,11 +6,12 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ManagementContext, Params } from "../http.js";
-import { bodyOf, exchangeName, notFound, objectField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
+import { bodyOf, exchangeName, fieldTableField, notFound, shortStringField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
 import { bindingJson, propertiesKey } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
 import { checkPermitted } from "../../auth/permissions.js";
+import { checkTopicPermitted } from "../../auth/topic-permissions.js";
 import { tableToJs } from "../../message/field-table.js";
 
 type Request = FastifyRequest<{ Params: Params; Querystring: Query }>;
@@ -47,10 +48,12 @@ export function registerBindings(app: FastifyInstance, context: ManagementContex
       const { vhost, source, destination } = between(request);
       vhostForChange(request, context.broker, vhost.name);
       const body = bodyOf(request);
-      const routingKey = typeof body.routing_key === "string" ? body.routing_key : "";
-      const args = objectField(body.arguments, "arguments");
+      const routingKey = shortStringField(typeof body.routing_key === "string" ? body.routing_key : "", "routing_key");
+      const args = fieldTableField(body.arguments, "arguments");
       checkPermitted(request.user, vhost.name, "write", destinationType, destination.name);
       checkPermitted(request.user, vhost.name, "read", "exchange", source.name);
+      // As queue.bind and exchange.bind over AMQP: a topic source's topic permissions apply to the key.
+      if (source.typeName === "topic") checkTopicPermitted(request.user, vhost.name, source.name, "read", routingKey);
       applyDefinitionCommand(context.broker, { type: "binding.add", vhost: vhost.name, source: source.name, destination: destination.name, destinationType, routingKey, arguments: args });
       const added = [...source.routing.bindings()].find((binding) => binding.destination === destination && binding.routingKey === routingKey);
       const key = added === undefined ? encodeURIComponent(routingKey) : propertiesKey(added.routingKey, added.arguments);
@@ -79,6 +82,7 @@ export function registerBindings(app: FastifyInstance, context: ManagementContex
       vhostForChange(request, context.broker, vhost.name);
       checkPermitted(request.user, vhost.name, "write", destinationType, destination.name);
       checkPermitted(request.user, vhost.name, "read", "exchange", source.name);
+      if (source.typeName === "topic") checkTopicPermitted(request.user, vhost.name, source.name, "read", binding.routingKey);
       applyDefinitionCommand(context.broker, {
         type: "binding.remove", vhost: vhost.name, source: source.name, destination: destination.name, destinationType,
         routingKey: binding.routingKey, arguments: tableToJs(binding.arguments),

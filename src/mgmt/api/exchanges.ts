@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ManagementContext, Params } from "../http.js";
-import { badRequest, bodyOf, booleanField, created, exchangeName, objectField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
+import { badRequest, bodyOf, booleanField, created, exchangeName, fieldTableField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
 import { bindingJson, exchangeJson } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
@@ -46,7 +46,7 @@ export function registerExchanges(app: FastifyInstance, context: ManagementConte
     applyDefinitionCommand(context.broker, {
       type: "exchange.declare", vhost: vhost.name, name, exchangeType: body.type,
       durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), internal: booleanField(body.internal, false),
-      arguments: objectField(body.arguments, "arguments"),
+      arguments: fieldTableField(body.arguments, "arguments"),
     });
     return created(reply, existed);
   });

@@ -45,7 +45,7 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     mem_limit: memoryLimitBytes(context),
     mem_alarm: alarms.memory,
     mem_calculation_strategy: "rss",
-    disk_free: diskFreeBytes(broker.config.dataDir ?? "/"),
+    disk_free: diskFreeBytes(broker.io.fileSystem, broker.config.dataDir ?? "/"),
     disk_free_details: { rate: 0 },
     disk_free_limit: broker.config.diskFreeLimitBytes,
     disk_free_alarm: alarms.disk,
@@ -134,7 +134,8 @@ export function registerOverview(app: FastifyInstance, context: ManagementContex
 
   app.get("/api/whoami", async (request) => ({ name: request.user.name, tags: request.user.tags }));
   app.get("/api/extensions", async () => []);
-  app.get("/api/auth", async () => ({ oauth_enabled: false }));
+  // Public, as in RabbitMQ: the UI asks how to sign in before it has credentials.
+  app.get("/api/auth", { config: { public: true } }, async () => ({ oauth_enabled: false }));
   app.get("/api/cluster-name", async () => ({ name: clusterName(context) }));
   app.put("/api/cluster-name", async (request, reply) => {
     requireAdministrator(request);

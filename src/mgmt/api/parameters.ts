@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ManagementContext, Params } from "../http.js";
-import { badRequest, bodyOf, created, notFound, requireAdministrator, requireMonitor, requirePolicymaker, vhostFor, visibleVhosts } from "../http.js";
+import { badRequest, bodyOf, created, notFound, requireAdministrator, requirePolicymaker, vhostFor, visibleVhosts } from "../http.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
 
@@ -24,13 +24,22 @@ export function registerParameters(app: FastifyInstance, context: ManagementCont
           .flatMap(([name, values]) => [...values].map(([parameterName, value]) => ({ value, vhost: candidate.name, component: name, name: parameterName }))),
       );
 
-  app.get("/api/parameters", async (request: Request) => listResponse(parameters(request), request.query));
-  app.get("/api/parameters/:component", async (request: Request) => listResponse(parameters(request, request.params.component), request.query));
+  // Reading parameters needs policymaker, as in RabbitMQ 3.10: they hold shovel and federation URIs with passwords.
+  app.get("/api/parameters", async (request: Request) => {
+    requirePolicymaker(request);
+    return listResponse(parameters(request), request.query);
+  });
+  app.get("/api/parameters/:component", async (request: Request) => {
+    requirePolicymaker(request);
+    return listResponse(parameters(request, request.params.component), request.query);
+  });
   app.get("/api/parameters/:component/:vhost", async (request: Request) => {
     vhostFor(request, context.broker, request.params.vhost);
+    requirePolicymaker(request, request.params.vhost);
     return listResponse(parameters(request, request.params.component, request.params.vhost), request.query);
   });
   app.get("/api/parameters/:component/:vhost/:name", async (request: Request) => {
+    requirePolicymaker(request, request.params.vhost);
     const found = parameters(request, request.params.component, request.params.vhost).find((parameter) => parameter.name === request.params.name);
     if (found === undefined) throw notFound();
     return found;
@@ -53,17 +62,18 @@ export function registerParameters(app: FastifyInstance, context: ManagementCont
     return reply.code(204).send();
   });
 
+  // Global parameters are for policymakers in RabbitMQ 3.10 (is_authorized_global_parameters).
   app.get("/api/global-parameters", async (request: Request) => {
-    requireAdministrator(request);
+    requirePolicymaker(request);
     return listResponse([...state().globalParameters].map(([name, value]) => ({ name, value })), request.query);
   });
   app.get("/api/global-parameters/:name", async (request: Request) => {
-    requireAdministrator(request);
+    requirePolicymaker(request);
     if (!state().globalParameters.has(request.params.name)) throw notFound();
     return { name: request.params.name, value: state().globalParameters.get(request.params.name) };
   });
   app.put("/api/global-parameters/:name", async (request: Request, reply) => {
-    requireAdministrator(request);
+    requirePolicymaker(request);
     const body = bodyOf(request);
     if (body.value === undefined) throw badRequest("Missing key: value");
     const existed = state().globalParameters.has(request.params.name);
@@ -71,7 +81,7 @@ export function registerParameters(app: FastifyInstance, context: ManagementCont
     return created(reply, existed);
   });
   app.delete("/api/global-parameters/:name", async (request: Request, reply) => {
-    requireAdministrator(request);
+    requirePolicymaker(request);
     applyDefinitionCommand(context.broker, { type: "global_parameter.clear", name: request.params.name });
     return reply.code(204).send();
   });
@@ -83,8 +93,8 @@ export function registerParameters(app: FastifyInstance, context: ManagementCont
         const limits = state().vhostLimits.get(vhost.name);
         return limits === undefined || Object.keys(limits).length === 0 ? [] : [{ vhost: vhost.name, value: limits }];
       });
+  // Any management user lists the limits of the vhosts they can see, as in RabbitMQ 3.10.
   app.get("/api/vhost-limits", async (request: Request) => {
-    requireMonitor(request);
     return vhostLimits(request);
   });
   app.get("/api/vhost-limits/:vhost", async (request: Request) => {
@@ -109,6 +119,8 @@ export function registerParameters(app: FastifyInstance, context: ManagementCont
     [...context.broker.users.all()]
       .filter((user) => (only === undefined || user.name === only) && Object.keys(user.limits).length > 0)
       .map((user) => ({ user: user.name, value: { ...user.limits } }));
+  // RabbitMQ 3.10 lists every user's limits to any management user; Warren keeps them to
+  // administrators, because the list names every user (docs/operations.md, endpoint table).
   app.get("/api/user-limits", async (request: Request) => {
     requireAdministrator(request);
     return userLimits();

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ManagementContext, Params } from "../http.js";
-import { bodyOf, booleanField, created, notFound, objectField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
+import { bodyOf, booleanField, created, notFound, fieldTableField, vhostFor, vhostForChange, visibleVhosts } from "../http.js";
 import { bindingJson, queueJson } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
@@ -50,7 +50,7 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
     if (!existed) checkQueueLimit(context.broker, vhost.name, name);
     applyDefinitionCommand(context.broker, {
       type: "queue.declare", vhost: vhost.name, name,
-      durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: objectField(body.arguments, "arguments"),
+      durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: fieldTableField(body.arguments, "arguments"),
     });
     return created(reply, existed);
   });

@@ -43,7 +43,11 @@ export function registerVhosts(app: FastifyInstance, context: ManagementContext)
   };
 
   app.get("/api/vhosts", async (request: Request) => listResponse(visibleVhosts(request, context.broker).map(json), request.query));
-  app.get("/api/vhosts/:vhost", async (request: Request) => json(vhostFor(request, context.broker, request.params.vhost)));
+  // One vhost by name is for administrators in RabbitMQ 3.10 (the list is for everyone, filtered).
+  app.get("/api/vhosts/:vhost", async (request: Request) => {
+    requireAdministrator(request);
+    return json(vhostFor(request, context.broker, request.params.vhost));
+  });
 
   app.put("/api/vhosts/:vhost", async (request: Request, reply) => {
     requireAdministrator(request);

@@ -8,26 +8,26 @@ import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { Message } from "../../message/message.js";
 import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../message/properties.generated.js";
-import type { Exchange } from "../../broker/exchange.js";
-import { RoutingTargets } from "../../broker/exchange/routing-targets.js";
+import { Publisher } from "../../broker/publish.js";
+import { DurableWaits } from "../../broker/durable-waits.js";
 import { REPLY_TO_QUEUE, type Vhost } from "../../broker/vhost.js";
-import type { User } from "../../auth/users.js";
+import type { Permission, User } from "../../auth/users.js";
 import type { ChannelInfo } from "../../broker/broker.js";
 import { checkPermitted } from "../../auth/permissions.js";
 import { checkTopicPermitted } from "../../auth/topic-permissions.js";
+import { checkAlternateExchangePermitted, checkDeadLetterExchangePermitted } from "../../auth/argument-permissions.js";
 import { checkQueueLimit } from "../../broker/limits-check.js";
 import { parseConsumerPriority } from "../../queue/queue-arguments.js";
 import { routingKeysIn } from "../../queue/dead-letter.js";
 import { CLOCK_TICK_MS } from "../../broker/broker.js";
 import type { Broker } from "../../broker/broker.js";
 import type { CounterName } from "../../lib/counters.js";
-import type { QueueEntry, QueueHandle } from "../../queue/queue-type.js";
+import type { DurabilityWaiter, QueueEntry, QueueHandle } from "../../queue/queue-type.js";
 import { decodeMethod, type Method, type BasicPublish } from "./methods.generated.js";
 import { methodFrame, deliverFramesSizeBytes, writeDeliver, getOkFrames, returnFrames, basicAckFrame, basicNackFrame } from "./frame-writer.js";
 import { AmqpConsumer, type ConsumerChannel } from "./consumer.js";
 import { UnackedDeliveries, type Delivery } from "./unacked.js";
-import { ConfirmTracker } from "./confirms.js";
-import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
+import { ConfirmReplies } from "./confirms.js";
 
 /** What a channel needs from its connection. */
 export interface ChannelConnection {
@@ -89,22 +89,30 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   private nextDeliveryTag = 1;
   private consumerPrefetchCount = 0;
   private channelPrefetchCount = 0;
-  /** Set by confirm.select. */
-  private confirms: ConfirmTracker | undefined;
-  private confirmFlushScheduled = false;
+  /** Set by confirm.select: turns settled publishes into basic.ack/nack frames. */
+  private confirms: ConfirmReplies | undefined;
+  /**
+   * What this channel's publishes wait for before the client hears back: one token per publish
+   * in confirm mode, one per tx.commit in a transaction. Set by confirm.select or tx.select.
+   */
+  private waits: DurableWaits | undefined;
+  private flushScheduled = false;
   /** Direct reply-to: this channel's pseudo-queue, once it consumes from amq.rabbitmq.reply-to. */
   private replyQueue: QueueHandle | undefined;
   private transactional = false;
   private txPublishes: Message[] = [];
   private txMandatory: boolean[] = [];
   private txAcks: AckOperation[] = [];
-  /** The queues the current publish routes to; reused for every publish. */
-  private readonly routed = new RoutingTargets<QueueHandle>();
+  /** This channel's way into the broker's publish path. */
+  private readonly publisher: Publisher;
   private lastPermittedExchange: string | undefined;
+  /** The permission record the last check used (see startPublish). */
+  private lastPermission: Permission | undefined;
 
   constructor(number: number, connection: ChannelConnection) {
     this.number = number;
     this.connection = connection;
+    this.publisher = new Publisher({ nodeStats: connection.broker.stats, onOverloaded: (queue) => connection.holdForFlow(queue) });
   }
 
   private get vhost(): Vhost {
@@ -198,18 +206,22 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         return;
       case "confirm.select":
         if (this.transactional) throw fail.preconditionFailed("cannot switch from tx to confirm mode");
-        this.confirms ??= new ConfirmTracker({
-          ack: (upTo, multiple) => {
-            this.connection.send(basicAckFrame(this.number, upTo, multiple));
-            this.count(undefined, "confirm", 1, false);
-          },
-          nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
-        });
+        if (this.confirms === undefined) {
+          this.confirms = new ConfirmReplies({
+            ack: (upTo, multiple) => {
+              this.connection.send(basicAckFrame(this.number, upTo, multiple));
+              this.count(undefined, "confirm", 1, false);
+            },
+            nack: (sequence) => this.connection.send(basicNackFrame(this.number, sequence, false, false)),
+          });
+          this.waits = new DurableWaits(this.confirms, () => this.scheduleFlush(), { waiter: this });
+        }
         if (!method.nowait) this.send({ method: "confirm.select-ok" });
         return;
       case "tx.select":
         if (this.confirms !== undefined) throw fail.preconditionFailed("cannot switch from confirm to tx mode");
         this.transactional = true;
+        this.waits ??= new DurableWaits({ settled: (_token, lost) => this.commitSettled(lost) }, () => this.scheduleFlush(), { refusalLoses: false, waiter: this });
         return this.send({ method: "tx.select-ok" });
       case "tx.commit":
         return this.txCommit();
@@ -321,7 +333,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   private exchangeDeclare(method: Extract<Method, { method: "exchange.declare" }>): void {
     if (method.exchange === "") throw fail.accessRefused("operation not permitted on the default exchange");
-    if (!method.passive) checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+    if (!method.passive) {
+      checkPermitted(this.connection.user, this.vhost.name, "configure", "exchange", method.exchange);
+      if (!this.vhost.exchanges.has(method.exchange)) checkAlternateExchangePermitted(this.connection.user, this.vhost.name, method.exchange, method.arguments);
+    }
     this.vhost.declareExchange(
       { name: method.exchange, typeName: method.type, durable: method.durable, autoDelete: method.autoDelete, internal: method.internal, arguments: method.arguments },
       method.passive,
@@ -378,7 +393,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       }
       const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
       checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
-      if (!this.vhost.queues.has(name)) checkQueueLimit(this.connection.broker, this.vhost.name, name);
+      if (!this.vhost.queues.has(name)) {
+        checkQueueLimit(this.connection.broker, this.vhost.name, name);
+        checkDeadLetterExchangePermitted(this.connection.user, this.vhost.name, name, method.arguments);
+      }
       const declared = this.vhost.declareQueue(
         name,
         { durable: method.durable, autoDelete: method.autoDelete, exclusiveOwner: method.exclusive ? this.connection : undefined, arguments: method.arguments },
@@ -692,10 +710,14 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     if (immediate) throw fail.notImplemented("immediate=true");
     this.connection.notePublish();
     const exchange = this.vhost.exchange(exchangeName);
-    // Publishers usually publish to one exchange: check the permission once per exchange name.
-    if (exchange.name !== this.lastPermittedExchange) {
+    // Publishers usually publish to one exchange: check the permission once per exchange name and
+    // permission record. Setting or clearing a permission replaces or removes the record, so the
+    // next publish is checked again (RabbitMQ 3.10.8 applies a change to the next publish, checked).
+    const permission = this.connection.user.permissions.get(this.vhost.name);
+    if (exchange.name !== this.lastPermittedExchange || permission !== this.lastPermission) {
       checkPermitted(this.connection.user, this.vhost.name, "write", "exchange", exchange.name);
       this.lastPermittedExchange = exchange.name;
+      this.lastPermission = permission;
     }
     if (exchange.internal) throw fail.accessRefused(`cannot publish to internal exchange '${exchange.name}' in vhost '${this.vhost.name}'`);
     if (exchange.typeName === "topic") checkTopicPermitted(this.connection.user, this.vhost.name, exchange.name, "write", routingKey);
@@ -721,86 +743,74 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       this.txMandatory.push(mandatory);
       return;
     }
-    const confirms = this.confirms;
-    if (confirms === undefined) {
-      this.route(message, mandatory, undefined, 0);
+    const waits = this.waits;
+    if (waits === undefined) {
+      this.publish(message, mandatory, undefined, 0);
       return;
     }
-    const sequence = confirms.publish();
-    const { refused, waiting } = this.route(message, mandatory, this, sequence);
-    if (refused) confirms.refuse(sequence);
-    else for (let count = 0; count < waiting; count++) confirms.wait(sequence);
-    this.scheduleConfirmFlush();
+    this.publish(message, mandatory, waits, waits.open());
+    this.scheduleFlush();
+  }
+
+  /** Through the broker's publish path; an unroutable mandatory message is returned (basic.return). */
+  private publish(message: Message, mandatory: boolean, waits: DurableWaits | undefined, token: number): void {
+    if (this.publisher.publish(this.vhost, message, waits, token) > 0) return;
+    this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
+    if (mandatory) {
+      this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
+    }
   }
 
   /**
-   * Routes and enqueues. `waiting` counts the queues that will report the message durable to
-   * `waiter` (persistent messages in durable queues); `refused` is set if a queue refused it.
+   * A queue has the publish (or transaction) with this token on disk. Called from the store's
+   * commit loop, which serves every queue: a failure here is this connection's (fenced).
    */
-  private route(message: Message, mandatory: boolean, waiter: DurabilityWaiter | undefined, token: number): { refused: boolean; waiting: number } {
-    const exchange: Exchange | undefined = this.vhost.exchanges.get(message.exchange);
-    const queues = this.routed;
-    if (exchange !== undefined) {
-      this.vhost.routeMessage(exchange, message, queues);
-      exchange.stats.totals.publish_in++;
-      if (queues.size > 0) exchange.stats.totals.publish_out++;
-    }
-    this.vhost.stats.totals.publish++;
-    this.connection.broker.stats.totals.publish++;
-    if (queues.size === 0) {
-      this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
-      if (mandatory) {
-        this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));
-      }
-      return NOTHING_TO_WAIT_FOR;
-    }
-    let refused = false;
-    let waiting = 0;
-    for (let position = 0; position < queues.size; position++) {
-      const queue = queues.at(position);
-      queue.stats.totals.publish++;
-      const outcome = queue.enqueue(message, waiter, token);
-      if (outcome === "rejected") refused = true;
-      else if (outcome === "pending") waiting++;
-      if (queue.overloaded) this.connection.holdForFlow(queue);
-    }
-    queues.clear();
-    return refused || waiting > 0 ? { refused, waiting } : NOTHING_TO_WAIT_FOR;
-  }
-
-  /**
-   * A queue has the publish with this sequence number on disk. Called from the store's commit
-   * loop, which serves every queue: a failure here is this connection's (fenced).
-   */
-  messageDurable(sequence: number): void {
-    if (this.confirms === undefined || this.closing) return;
+  messageDurable(token: number): void {
+    if (this.waits === undefined || this.closing) return;
     try {
-      this.confirms.durable(sequence);
-      this.scheduleConfirmFlush();
+      this.waits.messageDurable(token);
     } catch (error) {
-      this.connection.failed(error, `confirming publish ${sequence} on channel ${this.number}`);
+      this.connection.failed(error, `confirming publish ${token} on channel ${this.number}`);
     }
   }
 
-  /** A queue's store failed before the publish with this sequence number reached the disk: it is nacked. Fenced like messageDurable(). */
-  messageLost(sequence: number): void {
-    if (this.confirms === undefined || this.closing) return;
+  /** A queue's store failed before the publish with this token reached the disk: it is nacked. Fenced like messageDurable(). */
+  messageLost(token: number): void {
+    if (this.waits === undefined || this.closing) return;
     try {
-      this.confirms.refuse(sequence);
-      this.scheduleConfirmFlush();
+      this.waits.messageLost(token);
     } catch (error) {
-      this.connection.failed(error, `nacking publish ${sequence} on channel ${this.number}`);
+      this.connection.failed(error, `nacking publish ${token} on channel ${this.number}`);
     }
   }
 
-  /** Confirms go out once per batch of input (or of fsync reports), coalesced with multiple. */
-  private scheduleConfirmFlush(): void {
-    if (this.confirmFlushScheduled || !this.confirms?.hasReady) return;
-    this.confirmFlushScheduled = true;
+  /** Confirms (and commit-oks) go out once per batch of input or of fsync reports, coalesced with multiple. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closing || !this.waits?.hasSettled) return;
+    this.flushScheduled = true;
     this.connection.afterBatch(() => {
-      this.confirmFlushScheduled = false;
-      if (!this.closing) this.confirms?.flush();
+      this.flushScheduled = false;
+      if (!this.closing) this.flushSettled();
     });
+  }
+
+  private flushSettled(): void {
+    this.waits?.flush();
+    this.confirms?.end();
+  }
+
+  /** A tx.commit's persistent messages are all on disk (or a store failed first). */
+  private commitSettled(lost: boolean): void {
+    if (this.closing) return;
+    try {
+      // A transaction whose messages did not all reach the disk did not commit.
+      // 541 is a hard error: the connection closes, as it did when an append failed at once.
+      if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
+      else this.send({ method: "tx.commit-ok" });
+    } catch (error) {
+      // Told after the store's commit loop reported: the failure is this connection's.
+      this.connection.failed(error, `answering tx.commit on channel ${this.number}`);
+    }
   }
 
   /** Adds to the message counters of the queue (if any), the vhost and the node: a few field increments. */
@@ -859,22 +869,15 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     this.txPublishes = [];
     this.txMandatory = [];
     this.txAcks = [];
-    // commit-ok only once the transaction's persistent messages are on disk.
-    const commit = new PendingCommit((lost) => {
-      if (this.closing) return;
-      try {
-        // A transaction whose messages did not all reach the disk did not commit.
-        // 541 is a hard error: the connection closes, as it did when an append failed at once.
-        if (lost) this.connection.closeWithError(fail.internalError("a queue's message store failed; the transaction's messages are not all on disk"));
-        else this.send({ method: "tx.commit-ok" });
-      } catch (error) {
-        // Told from the store's commit loop, which serves every queue: the failure is this connection's.
-        this.connection.failed(error, `answering tx.commit on channel ${this.number}`);
-      }
-    });
-    for (let index = 0; index < publishes.length; index++) commit.waiting += this.route(publishes[index], mandatory[index], commit, 0).waiting;
+    // commit-ok only once the transaction's persistent messages are on disk: one token for the
+    // whole transaction. A queue refusing a message (reject-publish) does not fail a commit
+    // (the DurableWaits of a transactional channel is made so).
+    const waits = this.waits as DurableWaits;
+    const token = waits.open();
+    for (let index = 0; index < publishes.length; index++) this.publish(publishes[index], mandatory[index], waits, token);
     for (const operation of acks) this.applySettlement(operation.deliveries, settlementOf(operation.kind, operation.requeue));
-    commit.start();
+    // With nothing to wait for, commit-ok goes out now, before any delivery the acks made room for.
+    this.flushSettled();
     this.resumeDeliveries();
   }
 
@@ -973,35 +976,6 @@ const EMPTY_BODY = Buffer.alloc(0);
 interface LastPublish { readonly exchange: string; readonly exchangeBytes: Buffer; readonly routingKey: string; readonly routingKeyBytes: Buffer }
 /** Before a channel's first publish: 256 bytes is longer than any shortstr, so nothing matches it. Shared by every channel. */
 const NO_PUBLISH_YET: LastPublish = { exchange: "", exchangeBytes: Buffer.alloc(256), routingKey: "", routingKeyBytes: Buffer.alloc(256) };
-
-const NOTHING_TO_WAIT_FOR = Object.freeze({ refused: false, waiting: 0 });
-
-/** A tx.commit waiting for its persistent messages to reach the disk. */
-class PendingCommit implements DurabilityWaiter {
-  waiting = 0;
-  private started = false;
-  private lost = false;
-  private readonly done: (lost: boolean) => void;
-
-  constructor(done: (lost: boolean) => void) {
-    this.done = done;
-  }
-
-  start(): void {
-    this.started = true;
-    if (this.waiting === 0) this.done(this.lost);
-  }
-
-  messageDurable(): void {
-    this.waiting--;
-    if (this.started && this.waiting === 0) this.done(this.lost);
-  }
-
-  messageLost(): void {
-    this.lost = true;
-    this.messageDurable();
-  }
-}
 
 function settlementOf(kind: "ack" | "reject", requeue: boolean): Settlement {
   return kind === "ack" ? "ack" : requeue ? "requeue" : "discard";

@@ -13,7 +13,7 @@ import { checkPermitted } from "../../auth/permissions.js";
 import type { User } from "../../auth/users.js";
 import type { Vhost } from "../../broker/vhost.js";
 import { BrokerError } from "../../errors/registry.js";
-import { MQTT_CLIENT_ID_BYTES_MAX, MQTT_OUTBOUND_INFLIGHT_MAX, MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
+import { MQTT_CLIENT_ID_BYTES_MAX, MQTT_OUTBOUND_INFLIGHT_MAX, MQTT_PACKET_SIZE_BYTES_LIMIT, MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
 import type { MqttContext } from "./context.js";
 import { Session } from "./session.js";
 import type { ConnectPacket } from "./packets.js";
@@ -66,6 +66,12 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
 
   const key = context.sessionKey(vhost.name, clientId);
   let existing = context.sessions.get(key);
+  // A session belongs to its vhost and its user: another user may neither take it over, nor
+  // end it with a clean start, nor close its connection (RabbitMQ lets anyone with the
+  // permissions on its queues do so; refusing is the stricter choice, see mqtt.md).
+  if (existing !== undefined && !existing.ended && existing.user.name !== user.name) {
+    throw refuse(ReasonCode.NOT_AUTHORIZED, `client id '${clientId}' has a session of another user`);
+  }
   existing?.connection?.takeOver(); // the older connection goes [MQTT-3.1.4-3]
   existing = context.sessions.get(key);
   if (existing !== undefined && (packet.cleanStart || existing.ended)) {
@@ -96,7 +102,8 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
     user,
     vhost,
     clientReceiveMaximum: Math.min(properties.receiveMaximum ?? 65_535, MQTT_OUTBOUND_INFLIGHT_MAX),
-    clientMaxPacketSizeBytes: properties.maximumPacketSizeBytes ?? Number.MAX_SAFE_INTEGER,
+    // Without a Maximum Packet Size the client takes anything MQTT can express; a larger AMQP message is not sent.
+    clientMaxPacketSizeBytes: Math.min(properties.maximumPacketSizeBytes ?? MQTT_PACKET_SIZE_BYTES_LIMIT, MQTT_PACKET_SIZE_BYTES_LIMIT),
     connackProperties,
     // A client told that its session is gone must not find its old QoS 2 ids after a crash.
     ready: context.inboundQos2.pendingEnd(key),

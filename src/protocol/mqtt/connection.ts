@@ -32,6 +32,8 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   private readonly socket: Socket;
   private readonly parser: PacketParser;
   private readonly connectedAtMs: number;
+  /** RabbitMQ's connection name, "peer -> local", taken at accept time: a closed socket no longer knows its addresses. */
+  readonly name: string;
   private state: State = "awaiting-connect";
   protocolLevel: ProtocolLevel = 4;
   private sessionValue: Session | undefined;
@@ -59,12 +61,16 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.socket = socket;
     this.id = this.broker.allocateConnectionId();
     this.connectedAtMs = this.lastReceivedMs = Date.now();
+    this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
     this.parser = new PacketParser(this, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED);
     socket.setNoDelay(true);
+    // Every way into this connection's code (socket events here, the broker's clock in tick(),
+    // promises in holdOutputUntil and the publisher's acks, deliveries in the consumer) is
+    // fenced: a failure while serving this connection closes this connection, never the node.
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.sessionValue?.resume());
+    socket.on("drain", () => this.onDrain());
     socket.on("error", () => undefined); // 'close' follows; a reset peer is not our error
-    socket.on("close", () => this.close(true));
+    socket.on("close", () => this.onSocketClose());
     this.broker.attach(this);
   }
 
@@ -106,9 +112,49 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     try {
       this.parser.feed(chunk);
     } catch (error) {
+      this.fail(error, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR); // a packet was being handled: "valid but cannot be processed"
+      return;
+    }
+    try {
+      this.sessionValue?.resume();
+    } catch (error) {
       this.fail(error);
     }
-    this.sessionValue?.resume();
+  }
+
+  private onDrain(): void {
+    try {
+      this.sessionValue?.resume();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private onSocketClose(): void {
+    try {
+      this.close(true);
+    } catch (error) {
+      // The socket is gone and the state is "closed": all that is left to do is to say so.
+      this.logFailure(error, "while closing");
+    }
+  }
+
+  /**
+   * A failure of Warren's own (not the client's) while serving this connection, reported by
+   * code that runs outside the connection's own handlers (a delivery from another client's
+   * publish, a timer): closed with DISCONNECT 0x80 in MQTT 5.
+   */
+  failInternally(error: unknown): void {
+    try {
+      this.fail(error);
+    } catch (closeError) {
+      this.logFailure(closeError, "while closing after a failure");
+      this.socket.destroy();
+    }
+  }
+
+  private logFailure(error: unknown, when: string): void {
+    this.broker.logger.error({ err: error, connection: this.name, clientId: this.sessionValue?.clientId }, `MQTT connection ${this.name} failed ${when}`);
   }
 
   onPacket(type: number, flags: number, body: Buffer, owned: boolean): void {
@@ -184,8 +230,12 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     const release = (): void => {
       if (this.heldOutput !== held) return;
       this.heldOutput = undefined;
-      for (const packet of held) this.send(packet);
-      this.sessionValue?.resume();
+      try {
+        for (const packet of held) this.send(packet);
+        this.sessionValue?.resume();
+      } catch (error) {
+        this.failInternally(error);
+      }
     };
     ready.then(release, release);
   }
@@ -203,15 +253,17 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.close(packet.reasonCode !== ReasonCode.SUCCESS);
   }
 
-  /** A protocol breach or a refused CONNECT: tell the client why if its protocol can, then close. */
-  private fail(error: unknown): void {
+  /**
+   * A protocol breach, a refused CONNECT or a failure of our own: tell the client why if its
+   * protocol can, then close. `internalReasonCode` is what an error that is neither the
+   * client's nor the core's (a bug) is reported as.
+   */
+  private fail(error: unknown, internalReasonCode: number = ReasonCode.UNSPECIFIED_ERROR): void {
     if (this.state === "closed") return;
-    if (!(error instanceof MqttProtocolError) && !(error instanceof BrokerError)) {
-      this.broker.logger.error({ err: error }, "MQTT connection failed");
-    } else {
-      this.broker.logger.debug(`MQTT connection ${this.id} closed: ${(error as Error).message}`);
-    }
-    const reasonCode = reasonCodeOf(error);
+    const internal = !(error instanceof MqttProtocolError) && !(error instanceof BrokerError);
+    if (internal) this.logFailure(error, "and was closed");
+    else this.broker.logger.debug(`MQTT connection ${this.name} closed: ${(error as Error).message}`);
+    const reasonCode = internal ? internalReasonCode : reasonCodeOf(error);
     if (this.state === "awaiting-connect") {
       const v3Code = connectReturnCodeV3(reasonCode);
       // Only a recognised CONNECT gets a CONNACK; 3.1.1 has no code for malformed packets.
@@ -235,6 +287,14 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.socket.end();
     this.socket.destroySoon();
     if (!wasConnected) return;
+    try {
+      this.leaveSession(abrupt);
+    } catch (error) {
+      this.logFailure(error, "while leaving its session");
+    }
+  }
+
+  private leaveSession(abrupt: boolean): void {
     const session = this.session;
     if (session.connection !== this) return; // taken over: the session has moved on
     const nowMs = Date.now();
@@ -245,7 +305,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
 
   /** A broker-side failure (a queue's store failed): DISCONNECT `reasonCode` in MQTT 5, then close. */
   abort(reasonCode: number, reason: string): void {
-    this.broker.logger.warn(`MQTT connection ${this.id} closed: ${reason}`);
+    this.broker.logger.warn(`MQTT connection ${this.name} closed: ${reason}`);
     this.fail(new MqttProtocolError(reasonCode, reason));
   }
 
@@ -258,6 +318,14 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   // ---- BrokerConnection ----------------------------------------------------------------------
 
   tick(nowMs: number): void {
+    try {
+      this.checkTimeouts(nowMs);
+    } catch (error) {
+      this.failInternally(error);
+    }
+  }
+
+  private checkTimeouts(nowMs: number): void {
     if (this.state === "awaiting-connect" && nowMs - this.connectedAtMs > HANDSHAKE_TIMEOUT_MS) {
       this.close(true);
       return;
@@ -269,9 +337,14 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   }
 
   shutdown(_reason: string): void {
-    if (this.state === "connected" && this.protocolLevel === 5) this.send(encodeDisconnect(ReasonCode.SERVER_SHUTTING_DOWN));
-    this.will = undefined; // the broker going away is not the client's failure
-    this.close(false);
+    try {
+      if (this.state === "connected" && this.protocolLevel === 5) this.send(encodeDisconnect(ReasonCode.SERVER_SHUTTING_DOWN));
+      this.will = undefined; // the broker going away is not the client's failure
+      this.close(false);
+    } catch (error) {
+      this.logFailure(error, "while shutting down");
+      this.socket.destroy();
+    }
   }
 
   terminate(): void {
@@ -283,7 +356,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     const socket = this.socket;
     return {
       id: this.id,
-      name: `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`,
+      name: this.name,
       protocol: this.protocolLevel === 5 ? "MQTT 5.0" : this.protocolLevel === 4 ? "MQTT 3.1.1" : "MQTT 3.1", // as RabbitMQ lists them
       user: this.userValue?.name,
       vhost: this.vhostValue?.name,

@@ -10,6 +10,7 @@ import type { Qos } from "./packets.js";
 export interface ConsumerOwner {
   canTake(grantedQos: Qos): boolean;
   deliverEntry(consumer: MqttConsumer, queue: QueueHandle, entry: QueueEntry): void;
+  deliveryFailed(queue: QueueHandle, entry: QueueEntry, noAck: boolean, error: unknown): void;
   queueDeleted(queue: QueueHandle): void;
 }
 
@@ -32,8 +33,13 @@ export class MqttConsumer implements QueueConsumer {
     return this.owner.canTake(this.grantedQos);
   }
 
+  /** Fenced: the queue calls this on behalf of whichever client made it deliver (a publisher, an ack). */
   deliver(queue: QueueHandle, entry: QueueEntry): void {
-    this.owner.deliverEntry(this, queue, entry);
+    try {
+      this.owner.deliverEntry(this, queue, entry);
+    } catch (error) {
+      this.owner.deliveryFailed(queue, entry, this.noAck, error);
+    }
   }
 
   cancelledByServer(queue: QueueHandle): void {

@@ -5,9 +5,10 @@
  * timer per broker expires detached sessions and sends delayed wills (STYLE.md practice 10),
  * instead of a timer per session.
  */
-import type { DurabilityWaiter } from "../../queue/classic/queue-backing.js";
 import type { Broker } from "../../broker/broker.js";
 import type { Vhost } from "../../broker/vhost.js";
+import { Publisher } from "../../broker/publish.js";
+import type { DurableWaits } from "../../broker/durable-waits.js";
 import type { User } from "../../auth/users.js";
 import type { QueueHandle } from "../../queue/queue-type.js";
 import { EMPTY_TABLE } from "../../message/field-table.js";
@@ -34,39 +35,6 @@ interface PendingWill {
 
 const contexts = new WeakMap<Broker, Promise<MqttContext>>();
 
-/**
- * Settles once every durable queue it waits for has reported the message on disk; rejects with
- * MessageLostError if a queue's store failed first (the message must not be acknowledged).
- */
-class DurabilityBarrier implements DurabilityWaiter {
-  waiting = 0;
-  private resolve: (() => void) | undefined;
-  private reject: ((error: Error) => void) | undefined;
-  private lost = false;
-
-  promise(): Promise<void> | undefined {
-    if (this.waiting === 0) return undefined;
-    return new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-
-  messageDurable(): void {
-    if (--this.waiting === 0) this.settle();
-  }
-
-  messageLost(): void {
-    this.lost = true;
-    if (--this.waiting === 0) this.settle();
-  }
-
-  private settle(): void {
-    if (this.lost) this.reject?.(new MessageLostError());
-    else this.resolve?.();
-  }
-}
-
 /** A queue's store failed before the message reached the disk. */
 export class MessageLostError extends Error {
   constructor() {
@@ -82,7 +50,8 @@ export class MqttContext {
   readonly sessions = new Map<string, Session>();
   private readonly sharedMembers = new Map<QueueHandle, Set<Session>>();
   private readonly pendingWills = new Map<string, PendingWill>();
-  private readonly routed = new Set<QueueHandle>();
+  /** Every MQTT publish (PUBLISH and wills) goes through the broker's publish path with this. */
+  private readonly publisher: Publisher;
   private timer: NodeJS.Timeout | undefined;
   private listenerCount = 0;
 
@@ -91,6 +60,7 @@ export class MqttContext {
     this.options = options;
     this.retained = retained;
     this.inboundQos2 = inboundQos2;
+    this.publisher = new Publisher({ nodeStats: broker.stats });
   }
 
   /** The broker's MQTT context; the first listener's options set it up. */
@@ -126,20 +96,12 @@ export class MqttContext {
   }
 
   /**
-   * Routes a message through the MQTT exchange: how many queues it reached, and, when asked
-   * (QoS 1 and 2), a promise that settles once every durable queue has it on disk, so the
-   * PUBACK/PUBREC keeps the promise an AMQP confirm keeps.
+   * Publishes a message through the MQTT exchange (the broker's publish path): how many queues
+   * it reached. With `waits` (QoS 1 and 2), every durable queue that must first get it on disk
+   * adds a wait to `token`, so the PUBACK/PUBREC keeps the promise an AMQP confirm keeps.
    */
-  route(vhost: Vhost, message: MqttMessage, waitForDisk = false): { count: number; durable: Promise<void> | undefined } {
-    const exchange = vhost.exchanges.get(this.options.exchange);
-    if (exchange === undefined) return { count: 0, durable: undefined };
-    const queues = this.routed;
-    vhost.route(exchange, message, queues);
-    const count = queues.size;
-    const barrier = waitForDisk ? new DurabilityBarrier() : undefined;
-    for (const queue of queues) if (queue.enqueue(message, barrier, 0) === "pending") (barrier as DurabilityBarrier).waiting++;
-    queues.clear();
-    return { count, durable: barrier?.promise() };
+  route(vhost: Vhost, message: MqttMessage, waits?: DurableWaits, token = 0): number {
+    return this.publisher.publish(vhost, message, waits, token);
   }
 
   // ---- sessions ------------------------------------------------------------------------------
@@ -243,12 +205,34 @@ export class MqttContext {
 
   // ---- the timer -----------------------------------------------------------------------------
 
+  /**
+   * Runs from the timer, outside any connection: each will and each session is fenced on its
+   * own, so one that fails is logged (with its client id) and the others, and the node, go on.
+   */
   sweep(nowMs: number): void {
-    for (const [key, pending] of this.pendingWills) if (pending.dueAtMs <= nowMs) this.sendWill(key, pending);
-    this.inboundQos2.sweep(nowMs); // sessions recovered from disk whose client never came back
+    for (const [key, pending] of this.pendingWills) {
+      if (pending.dueAtMs > nowMs) continue;
+      try {
+        this.sendWill(key, pending);
+      } catch (error) {
+        this.pendingWills.delete(key);
+        this.broker.logger.error({ err: error, clientId: pending.publisher.clientId }, `will of MQTT client '${pending.publisher.clientId}' failed and was dropped`);
+      }
+    }
+    try {
+      this.inboundQos2.sweep(nowMs); // sessions recovered from disk whose client never came back
+    } catch (error) {
+      this.broker.logger.error({ err: error }, "sweeping expired MQTT QoS 2 packet ids failed");
+    }
     for (const session of [...this.sessions.values()]) {
       if (session.connection !== undefined) continue;
-      if (nowMs - session.detachedAtMs >= session.expiryIntervalSeconds * 1000) this.endSession(session);
+      if (nowMs - session.detachedAtMs < session.expiryIntervalSeconds * 1000) continue;
+      try {
+        this.endSession(session);
+      } catch (error) {
+        if (this.sessions.get(session.key) === session) this.sessions.delete(session.key); // not tried again every second
+        this.broker.logger.error({ err: error, clientId: session.clientId }, `ending the expired session of MQTT client '${session.clientId}' failed`);
+      }
     }
   }
 }

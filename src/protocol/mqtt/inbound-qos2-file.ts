@@ -1,22 +1,24 @@
 /**
- * The log of inbound QoS 2 packet ids held by persistent sessions (inbound-qos2-store.ts):
- * a magic and then records appended in commit rounds; rewritten whole (with the live ids only)
- * when it has grown, so its size follows the held ids, not the message count.
- *
- * Format (big-endian): "WRNQ2I01", then records. A record: payload length u32, CRC32 of the
- * payload u32, payload. A payload: kind u8, then
+ * The records of the inbound QoS 2 id log of persistent sessions (inbound-qos2-store.ts), a
+ * record log tagged QOS2 (src/wal/log-format.ts: CRC'd records after a 12-byte header). A payload
+ * (big-endian): kind u8, then
  *   HOLD     packet id u16, session expiry interval in seconds u32, session key (UTF-8, the rest)
  *   RELEASE  packet id u16, session key
  *   END      session key
  * The session key is MqttContext.sessionKey: vhost, NUL, client id.
  *
- * Reading stops at the first record that is not whole and intact (a torn tail: that record and
- * any after it were never reported durable, because a round reports only after its fdatasync,
- * and a rewritten file takes the old one's place only once it is synced).
+ * Before the record log, the file was "WRNQ2I01" and then records of [length u32 BE][CRC32 u32 BE]
+ * payload, with the same payloads. Such a file is read once and converted at open
+ * (`decodeLegacyQos2Payloads`), so a node upgraded in place keeps its ids.
  */
+import { LOG_HEADER_BYTES, RECORD_HEADER_BYTES, decodeRecords, encodeLogHeader, encodeRecordBytes } from "../../wal/log-format.js";
 import { crc32 } from "../../lib/crc32.js";
 
-export const INBOUND_QOS2_MAGIC = Buffer.from("WRNQ2I01");
+export const INBOUND_QOS2_LOG_TAG = "QOS2";
+/** The file's first bytes: the record log header with the QOS2 tag. */
+export const INBOUND_QOS2_MAGIC = encodeLogHeader(INBOUND_QOS2_LOG_TAG);
+/** The first bytes of the format before the record log. */
+export const INBOUND_QOS2_LEGACY_MAGIC = Buffer.from("WRNQ2I01");
 
 export const Qos2RecordKind = Object.freeze({ HOLD: 1, RELEASE: 2, END: 3 } as const);
 export type Qos2RecordKind = (typeof Qos2RecordKind)[keyof typeof Qos2RecordKind];
@@ -24,9 +26,9 @@ export type Qos2RecordKind = (typeof Qos2RecordKind)[keyof typeof Qos2RecordKind
 /** An expiry interval that never ends (MQTT 5 §3.1.2.11.2: 0xFFFFFFFF). */
 export const SESSION_EXPIRY_NEVER = 0xffff_ffff;
 
-const RECORD_HEADER_BYTES = 8;
-/** No valid payload is longer: a kind, a packet id, an interval and a key of a vhost and a client id. */
-const PAYLOAD_BYTES_MAX = 1 + 2 + 4 + 65_535 + 1 + 65_535;
+/** No valid legacy payload is longer: a kind, a packet id, an interval and a key of a vhost and a client id. */
+const LEGACY_PAYLOAD_BYTES_MAX = 1 + 2 + 4 + 65_535 + 1 + 65_535;
+const LEGACY_RECORD_HEADER_BYTES = 8;
 
 export interface Qos2Record {
   readonly kind: Qos2RecordKind;
@@ -37,44 +39,46 @@ export interface Qos2Record {
   readonly expirySeconds: number;
 }
 
-function frame(payload: Buffer): Buffer {
-  const record = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length);
-  record.writeUInt32BE(payload.length, 0);
-  record.writeUInt32BE(crc32(payload) >>> 0, 4);
-  payload.copy(record, RECORD_HEADER_BYTES);
-  return record;
-}
-
-export function encodeHold(key: string, packetId: number, expirySeconds: number): Buffer {
+export function holdPayload(key: string, packetId: number, expirySeconds: number): Buffer {
   const keyBytes = Buffer.from(key);
   const payload = Buffer.allocUnsafe(7 + keyBytes.length);
   payload.writeUInt8(Qos2RecordKind.HOLD, 0);
   payload.writeUInt16BE(packetId, 1);
   payload.writeUInt32BE(Math.min(expirySeconds, SESSION_EXPIRY_NEVER), 3);
   keyBytes.copy(payload, 7);
-  return frame(payload);
+  return payload;
 }
 
-export function encodeRelease(key: string, packetId: number): Buffer {
+export function releasePayload(key: string, packetId: number): Buffer {
   const keyBytes = Buffer.from(key);
   const payload = Buffer.allocUnsafe(3 + keyBytes.length);
   payload.writeUInt8(Qos2RecordKind.RELEASE, 0);
   payload.writeUInt16BE(packetId, 1);
   keyBytes.copy(payload, 3);
-  return frame(payload);
+  return payload;
 }
 
-export function encodeEnd(key: string): Buffer {
+export function endPayload(key: string): Buffer {
   const keyBytes = Buffer.from(key);
   const payload = Buffer.allocUnsafe(1 + keyBytes.length);
   payload.writeUInt8(Qos2RecordKind.END, 0);
   keyBytes.copy(payload, 1);
-  return frame(payload);
+  return payload;
 }
 
-/** The size of a HOLD record for `key`, without encoding it. */
+/** Whole records as they lie in the file (tests build files from them). */
+export const encodeHold = (key: string, packetId: number, expirySeconds: number): Buffer => encodeRecordBytes(holdPayload(key, packetId, expirySeconds));
+export const encodeRelease = (key: string, packetId: number): Buffer => encodeRecordBytes(releasePayload(key, packetId));
+export const encodeEnd = (key: string): Buffer => encodeRecordBytes(endPayload(key));
+
+/** The payload bytes of a HOLD record for `key`, without encoding it. */
+export function holdPayloadBytes(key: string): number {
+  return 7 + Buffer.byteLength(key);
+}
+
+/** The size of a HOLD record for `key` in the file, without encoding it. */
 export function holdRecordBytes(key: string): number {
-  return RECORD_HEADER_BYTES + 7 + Buffer.byteLength(key);
+  return RECORD_HEADER_BYTES + holdPayloadBytes(key);
 }
 
 export interface DecodedQos2File {
@@ -85,30 +89,24 @@ export interface DecodedQos2File {
   readonly damage: string | undefined;
 }
 
-/** Reads every intact record from the start; stops at the first damaged one. */
+/** Reads every intact record from the start; stops at the first damaged one (tests and tools; the store reads through the record log). */
 export function decodeQos2File(file: Buffer): DecodedQos2File {
   const records: Qos2Record[] = [];
-  if (file.length < INBOUND_QOS2_MAGIC.length || !file.subarray(0, INBOUND_QOS2_MAGIC.length).equals(INBOUND_QOS2_MAGIC)) {
-    return { records, validBytes: 0, damage: file.length === 0 ? undefined : "not an inbound QoS 2 log (bad magic)" };
+  if (file.length < LOG_HEADER_BYTES || !file.subarray(0, LOG_HEADER_BYTES).equals(INBOUND_QOS2_MAGIC)) {
+    return { records, validBytes: 0, damage: file.length === 0 ? undefined : "not an inbound QoS 2 log (bad header)" };
   }
-  let offset = INBOUND_QOS2_MAGIC.length;
-  while (offset < file.length) {
-    const damage = (reason: string): DecodedQos2File => ({ records, validBytes: offset, damage: `${reason} at byte ${offset}` });
-    if (file.length - offset < RECORD_HEADER_BYTES) return damage("torn record header");
-    const length = file.readUInt32BE(offset);
-    if (length === 0 || length > PAYLOAD_BYTES_MAX) return damage(`impossible record length ${length}`);
-    if (file.length - offset - RECORD_HEADER_BYTES < length) return damage("torn record");
-    const payload = file.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + length);
-    if ((crc32(payload) >>> 0) !== file.readUInt32BE(offset + 4)) return damage("record checksum mismatch");
-    const record = decodePayload(payload);
-    if (record === undefined) return damage("malformed record");
+  const decoded = decodeRecords(file, LOG_HEADER_BYTES);
+  for (let index = 0; index < decoded.payloads.length; index++) {
+    const record = decodeQos2Payload(decoded.payloads[index]!);
+    const offset = decoded.recordOffsets[index]!;
+    if (record === undefined) return { records, validBytes: offset, damage: `malformed record at byte ${offset}` };
     records.push(record);
-    offset += RECORD_HEADER_BYTES + length;
   }
-  return { records, validBytes: offset, damage: undefined };
+  return { records, validBytes: decoded.validBytes, damage: decoded.damage };
 }
 
-function decodePayload(payload: Buffer): Qos2Record | undefined {
+export function decodeQos2Payload(payload: Buffer): Qos2Record | undefined {
+  if (payload.length === 0) return undefined;
   const kind = payload.readUInt8(0);
   switch (kind) {
     case Qos2RecordKind.HOLD: {
@@ -129,4 +127,34 @@ function decodePayload(payload: Buffer): Qos2Record | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The payloads of a file in the format before the record log, up to the first record that is not
+ * whole and intact (a torn tail: never reported durable, as now).
+ */
+export function decodeLegacyQos2Payloads(file: Buffer): Buffer[] {
+  const payloads: Buffer[] = [];
+  let offset = INBOUND_QOS2_LEGACY_MAGIC.length;
+  while (file.length - offset >= LEGACY_RECORD_HEADER_BYTES) {
+    const length = file.readUInt32BE(offset);
+    if (length === 0 || length > LEGACY_PAYLOAD_BYTES_MAX || file.length - offset - LEGACY_RECORD_HEADER_BYTES < length) break;
+    const payload = file.subarray(offset + LEGACY_RECORD_HEADER_BYTES, offset + LEGACY_RECORD_HEADER_BYTES + length);
+    if ((crc32(payload) >>> 0) !== file.readUInt32BE(offset + 4) || decodeQos2Payload(payload) === undefined) break;
+    payloads.push(Buffer.from(payload));
+    offset += LEGACY_RECORD_HEADER_BYTES + length;
+  }
+  return payloads;
+}
+
+/** A whole file in the format before the record log (tests of the conversion). */
+export function encodeLegacyQos2File(payloads: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [INBOUND_QOS2_LEGACY_MAGIC];
+  for (const payload of payloads) {
+    const header = Buffer.allocUnsafe(LEGACY_RECORD_HEADER_BYTES);
+    header.writeUInt32BE(payload.length, 0);
+    header.writeUInt32BE(crc32(payload) >>> 0, 4);
+    parts.push(header, payload);
+  }
+  return Buffer.concat(parts);
 }

@@ -22,7 +22,14 @@ export async function listenMqtt(broker: Broker, host: string, port: number, opt
   const context = await MqttContext.acquire(broker, options);
   const connections = new Set<MqttConnection>();
   const server = createServer({ noDelay: true }, (socket) => {
-    const connection = new MqttConnection(context, socket);
+    let connection: MqttConnection;
+    try {
+      connection = new MqttConnection(context, socket);
+    } catch (error) {
+      broker.logger.error({ err: error }, `MQTT connection from ${socket.remoteAddress}:${socket.remotePort} could not be set up`);
+      socket.destroy();
+      return;
+    }
     connections.add(connection);
     socket.once("close", () => connections.delete(connection));
   });

@@ -15,7 +15,8 @@ import { decodeUtf8 } from "./packet-reader.js";
 import type { Qos } from "./packets.js";
 import { propertiesBlock } from "./packet-writer.js";
 import type { MqttProperties } from "./properties.js";
-import { routingKeyToTopic, topicToRoutingKey } from "./topic.js";
+import { isValidTopicName, routingKeyToTopic, topicToRoutingKey } from "./topic.js";
+import { MQTT_FOUR_BYTE_INTEGER_MAX, MQTT_STRING_BYTES_MAX, SHORT_STRING_BYTES_MAX } from "../../config/limits.js";
 
 /** What a delivery to an MQTT client needs, whichever protocol published the message. */
 export interface MqttView {
@@ -105,7 +106,8 @@ function amqpProperties(qos: Qos, properties: MqttProperties): BasicProperties {
     if (text !== undefined) result.correlationId = text;
     else headers.set(CORRELATION_HEADER, { type: "x", value: correlation });
   }
-  for (const [name, value] of properties.userProperties ?? []) headers.set(name, { type: "S", value: Buffer.from(value) });
+  // A field table's keys are shortstrs: a longer User Property name has no AMQP spelling (RabbitMQ drops it too).
+  for (const [name, value] of properties.userProperties ?? []) if (Buffer.byteLength(name) <= SHORT_STRING_BYTES_MAX) headers.set(name, { type: "S", value: Buffer.from(value) });
   return result;
 }
 
@@ -118,33 +120,50 @@ function utf8OrUndefined(bytes: Buffer): string | undefined {
 }
 
 // ---- AMQP -> MQTT --------------------------------------------------------------------------
+//
+// Every value below comes from an AMQP client and is checked against the MQTT field it goes
+// into (DESIGN.md §3): a value that does not fit is clamped (the expiry) or left out (strings
+// and binary data over 64 KiB, strings holding U+0000, a Response Topic that is no topic
+// name), never thrown. A throw here used to happen inside the delivery loop, where it took
+// the whole node down. A routing key that is no MQTT topic name makes the message one no MQTT
+// client can be sent: it is skipped for MQTT subscribers (mqttView answers undefined).
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const converted = new WeakMap<Message, MqttView>();
+/** Cached conversions; `null` marks a message that cannot be sent over MQTT. */
+const converted = new WeakMap<Message, MqttView | null>();
 
-/** The MQTT view of any message in a queue: MqttMessages are their own view. */
-export function mqttView(message: Message): MqttView {
+/** The MQTT view of any message in a queue (MqttMessages are their own), or undefined if MQTT cannot carry it. */
+export function mqttView(message: Message): MqttView | undefined {
   if (message instanceof MqttMessage) return message;
   let view = converted.get(message);
-  if (view === undefined) converted.set(message, (view = fromAmqp(message)));
-  return view;
+  if (view === undefined) converted.set(message, (view = fromAmqp(message) ?? null));
+  return view ?? undefined;
 }
 
-function fromAmqp(message: Message): MqttView {
+/** An MQTT UTF-8 string: at most 65,535 bytes [MQTT-1.5.4-1], no U+0000 [MQTT-1.5.4-2]. */
+function fitsMqttString(text: string): boolean {
+  return !text.includes("\u0000") && (text.length * 3 <= MQTT_STRING_BYTES_MAX || Buffer.byteLength(text) <= MQTT_STRING_BYTES_MAX);
+}
+
+function fromAmqp(message: Message): MqttView | undefined {
+  const topic = routingKeyToTopic(message.routingKey);
+  if (!isValidTopicName(topic)) return undefined;
   const amqp = message.properties();
   const properties: MqttProperties = {};
   let qos: Qos = message.persistent ? 1 : 0;
-  if (amqp.contentType !== undefined) properties.contentType = amqp.contentType;
+  if (amqp.contentType !== undefined && fitsMqttString(amqp.contentType)) properties.contentType = amqp.contentType;
   if (amqp.correlationId !== undefined) properties.correlationData = Buffer.from(amqp.correlationId);
   if (amqp.replyTo !== undefined) {
     const replyTo = amqp.replyTo.startsWith(REPLY_TO_PREFIX) ? amqp.replyTo.slice(REPLY_TO_PREFIX.length) : amqp.replyTo;
-    properties.responseTopic = routingKeyToTopic(replyTo);
+    const responseTopic = routingKeyToTopic(replyTo);
+    if (isValidTopicName(responseTopic)) properties.responseTopic = responseTopic; // wildcards are not allowed in it [MQTT-3.3.2-14]
   }
   let expiresAtMs = 0;
   const expirationMs = amqp.expiration === undefined ? NaN : Number(amqp.expiration);
   if (Number.isFinite(expirationMs) && expirationMs >= 0) {
-    properties.messageExpiryIntervalSeconds = Math.ceil(expirationMs / 1000);
+    // Beyond MQTT's Four Byte Integer the expiry becomes the longest MQTT can say.
+    properties.messageExpiryIntervalSeconds = Math.min(Math.ceil(expirationMs / 1000), MQTT_FOUR_BYTE_INTEGER_MAX);
     expiresAtMs = Date.now() + expirationMs;
   }
   for (const [name, field] of amqp.headers ?? []) {
@@ -152,12 +171,12 @@ function fromAmqp(message: Message): MqttView {
       const value = fieldToJs(field);
       if (value === 0 || value === 1 || value === 2) qos = value;
     } else if (name === CORRELATION_HEADER && field.type === "x") {
-      properties.correlationData = field.value;
+      if (field.value.length <= MQTT_STRING_BYTES_MAX) properties.correlationData = field.value;
     } else if (!name.startsWith("x-mqtt-")) {
-      (properties.userProperties ??= []).push([name, userPropertyText(field)]);
+      const text = userPropertyText(field);
+      if (fitsMqttString(name) && fitsMqttString(text)) (properties.userProperties ??= []).push([name, text]);
     }
   }
-  const topic = routingKeyToTopic(message.routingKey);
   return { topic, topicBytes: Buffer.from(topic), qos, retain: false, mqttProperties: properties, expiresAtMs, publisher: undefined, payload: message.body };
 }
 

@@ -16,7 +16,11 @@ export interface MqttOptions {
   exchange?: string;
   /** `mqtt.allow_anonymous`: clients without credentials log in as the default user (RabbitMQ: true). */
   allowAnonymous?: boolean;
-  /** `mqtt.default_user` / `mqtt.default_pass` (RabbitMQ: guest / guest; here the broker's default user). */
+  /**
+   * `mqtt.default_user` / `mqtt.default_pass`: guest / guest, as in RabbitMQ, and not the broker's
+   * default user: with WARREN_DEFAULT_USER set that is an administrator that may log in from
+   * anywhere, which no client without credentials should become. guest stays loopback-only.
+   */
   defaultUser?: string;
   defaultPass?: string;
   /** `mqtt.max_packet_size_authenticated`: the largest packet accepted after CONNECT, fixed header included. */
@@ -36,8 +40,8 @@ export function resolveMqttOptions(broker: Broker, options: MqttOptions = {}): R
     vhost: options.vhost ?? broker.config.defaultVhost,
     exchange: options.exchange ?? "amq.topic",
     allowAnonymous: options.allowAnonymous ?? true,
-    defaultUser: options.defaultUser ?? broker.config.defaultUser,
-    defaultPass: options.defaultPass ?? broker.config.defaultPass,
+    defaultUser: options.defaultUser ?? "guest",
+    defaultPass: options.defaultPass ?? "guest",
     maxPacketSizeBytes,
     maxSessionExpirySeconds: options.maxSessionExpirySeconds ?? MQTT_SESSION_EXPIRY_SECONDS_MAX,
   };

@@ -17,6 +17,7 @@ import type { Vhost } from "../../broker/vhost.js";
 import type { User } from "../../auth/users.js";
 import { MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
 import { Deque } from "../../lib/deque.js";
+import { DurableWaits } from "../../broker/durable-waits.js";
 import { MessageLostError, type MqttContext } from "./context.js";
 import type { Session } from "./session.js";
 import { MqttMessage } from "./message-mapping.js";
@@ -35,6 +36,8 @@ export interface PublishingConnection {
   send(packet: Buffer): void;
   /** Closes the connection for a broker-side failure (MQTT 5: DISCONNECT with `reasonCode`). */
   abort(reasonCode: number, reason: string): void;
+  /** Serving the connection failed in Warren's own code: close it and log why. */
+  failInternally(error: unknown): void;
 }
 
 /** Payloads below this are copied out of the socket chunk: a copy costs less than keeping a 64 KiB chunk alive. */
@@ -67,10 +70,39 @@ export class InboundPublisher {
   private permitted = false;
   /** Acks held behind one that waits for the disk; empty almost always. */
   private readonly pendingAcks = new Deque<PendingAck>();
+  /**
+   * One token per QoS 1/2 PUBLISH: the durable queues it waits for. A queue refusing it
+   * (reject-publish) does not hold the acknowledgement back, as before the one publish path.
+   */
+  private readonly waits = new DurableWaits({ settled: (token, lost) => this.queuesSettled(token, lost) }, () => this.waits.flush(), { refusalLoses: false });
+  /** The PUBLISHes whose acknowledgement waits for durable queues, by token. */
+  private readonly waitingForQueues = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   constructor(context: MqttContext, connection: PublishingConnection) {
     this.context = context;
     this.connection = connection;
+  }
+
+  /** Publishes through the broker's publish path; for QoS 1/2 also what the ack waits for. */
+  private publish(message: MqttMessage, qos: number): { count: number; durable: Promise<void> | undefined } {
+    if (qos === 0) return { count: this.context.route(this.connection.vhost, message), durable: undefined };
+    const waits = this.waits;
+    const token = waits.open();
+    const count = this.context.route(this.connection.vhost, message, waits, token);
+    if (waits.waitingFor(token) === 0) {
+      waits.flush();
+      return { count, durable: undefined };
+    }
+    const durable = new Promise<void>((resolve, reject) => this.waitingForQueues.set(token, { resolve, reject }));
+    return { count, durable };
+  }
+
+  private queuesSettled(token: number, lost: boolean): void {
+    const waiting = this.waitingForQueues.get(token);
+    if (waiting === undefined) return;
+    this.waitingForQueues.delete(token);
+    if (lost) waiting.reject(new MessageLostError());
+    else waiting.resolve();
   }
 
   onPublish(flags: number, body: Buffer, owned: boolean): void {
@@ -108,7 +140,7 @@ export class InboundPublisher {
       payload,
     });
     const retained = packet.retain ? this.retain(message) : undefined;
-    const routed = this.context.route(connection.vhost, message, packet.qos > 0);
+    const routed = this.publish(message, packet.qos);
     const queueCount = routed.count;
     if (packet.qos === 0) return;
     // The acknowledgement waits for the retained store, the durable queues and the held id alike.
@@ -176,9 +208,15 @@ export class InboundPublisher {
     const pending: PendingAck = { packet, ready: durable === undefined };
     this.pendingAcks.push(pending);
     if (durable !== undefined) {
+      // These run from a promise, outside the connection's socket handlers: fenced, so that a
+      // failure closes this connection instead of becoming an unhandled rejection.
       const release = (): void => {
         pending.ready = true;
-        this.flushAcks();
+        try {
+          this.flushAcks();
+        } catch (error) {
+          this.connection.failInternally(error);
+        }
       };
       // A queue's store failed before the message was on disk: no acknowledgement (neither
       // version has a negative PUBACK that makes the client retry); the connection is closed
@@ -187,7 +225,7 @@ export class InboundPublisher {
       durable.then(release, (error: unknown) => {
         if (error instanceof MessageLostError) this.connection.abort(ReasonCode.UNSPECIFIED_ERROR, error.message);
         else release();
-      });
+      }).catch((error: unknown) => this.connection.failInternally(error));
     }
   }
 

@@ -18,6 +18,7 @@ import { EMPTY_PROPERTIES_BLOCK, encodeAck, encodePublish, propertiesBlock, publ
 import { forwardedPropertiesBlock, mqttView, type MqttView } from "./message-mapping.js";
 import { topicMatchesFilter } from "./topic.js";
 import { ReasonCode } from "./reason-codes.js";
+import { MQTT_FOUR_BYTE_INTEGER_MAX } from "../../config/limits.js";
 
 /** What a session needs from the connection it is attached to. */
 export interface SessionConnection {
@@ -30,6 +31,8 @@ export interface SessionConnection {
   send(packet: Buffer): void;
   /** A newer connection with the same client id takes the session: close this one [MQTT-3.1.4-3]. */
   takeOver(): void;
+  /** Serving this connection failed in Warren's own code: close it (MQTT 5: DISCONNECT 0x80) and log why. */
+  failInternally(error: unknown): void;
 }
 
 export interface SessionSubscription extends Subscription {
@@ -78,6 +81,8 @@ export class Session {
   private readonly inFlight = new Map<number, InFlight>();
   private readonly backlog = new Deque<Backlogged>();
   private nextPacketId = 1;
+  /** A delivery failed: nothing more is taken from the queues until a connection attaches again. */
+  private deliveriesHeld = false;
   /** Some subscription uses No Local, Retain As Published or a subscription identifier. */
   private needsMatching = false;
 
@@ -139,6 +144,7 @@ export class Session {
   /** A connection takes the session: unfinished deliveries go out again, then the queues resume. */
   attach(connection: SessionConnection): void {
     this.connection = connection;
+    this.deliveriesHeld = false;
     const level = connection.protocolLevel;
     for (const [packetId, flight] of [...this.inFlight].sort((a, b) => a[0] - b[0])) {
       if (flight.released) {
@@ -183,7 +189,7 @@ export class Session {
 
   canTake(grantedQos: Qos): boolean {
     const connection = this.connection;
-    if (connection === undefined || connection.outputBlocked) return false;
+    if (connection === undefined || connection.outputBlocked || this.deliveriesHeld) return false;
     return grantedQos === 0 || (this.backlog.length === 0 && this.inFlight.size < connection.clientReceiveMaximum);
   }
 
@@ -207,6 +213,11 @@ export class Session {
 
   deliverEntry(consumer: MqttConsumer, queue: QueueHandle, entry: QueueEntry): void {
     const view = mqttView(entry.message);
+    if (view === undefined) {
+      // Published over AMQP with a routing key no MQTT client may be sent as a topic: skipped, as if delivered.
+      if (!consumer.noAck) queue.settle([entry]);
+      return;
+    }
     let qos = (view.qos < consumer.grantedQos ? view.qos : consumer.grantedQos) as Qos;
     let retain = false;
     let identifiers: number[] | undefined;
@@ -232,6 +243,23 @@ export class Session {
       }
     }
     this.send(view, qos, retain, identifiers, queue, consumer.noAck ? undefined : entry);
+  }
+
+  /**
+   * deliverEntry threw (a bug, or a message no check foresaw). The queue that called may be in
+   * the middle of its dispatch loop, on behalf of another client: the entry goes back to its
+   * queue and the connection is closed once that loop is over, and the queue, its publisher and
+   * every other consumer carry on. Until then this session takes nothing more.
+   */
+  deliveryFailed(queue: QueueHandle, entry: QueueEntry, noAck: boolean, error: unknown): void {
+    this.deliveriesHeld = true;
+    const connection = this.connection;
+    process.nextTick(() => {
+      let inFlight = false;
+      for (const flight of this.inFlight.values()) if (flight.entry === entry) inFlight = true;
+      if (!noAck && !inFlight && !queue.deleted) queue.requeue([entry]);
+      connection?.failInternally(error);
+    });
   }
 
   private anyFilterMatches(queue: QueueHandle, topic: string): boolean {
@@ -265,7 +293,7 @@ export class Session {
       if (view.expiresAtMs === 0 && identifiers === undefined) {
         properties = Object.keys(view.mqttProperties).length === 0 ? EMPTY_PROPERTIES_BLOCK : forwardedPropertiesBlock(view);
       } else {
-        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.max(1, Math.ceil((view.expiresAtMs - Date.now()) / 1000));
+        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.min(MQTT_FOUR_BYTE_INTEGER_MAX, Math.max(1, Math.ceil((view.expiresAtMs - Date.now()) / 1000)));
         properties = propertiesBlock({ ...view.mqttProperties, messageExpiryIntervalSeconds: remainingSeconds, subscriptionIdentifiers: identifiers });
       }
     }

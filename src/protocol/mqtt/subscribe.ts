@@ -81,6 +81,9 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
   for (const qos of [0, 1, 2] as const) {
     const queue = vhost.queues.get(ownQueueName(clientId, qos));
     if (queue === undefined || !queue.durable) continue;
+    // Queues do not remember who made them: resuming one takes what subscribing to it takes
+    // (configure, write and read on the queue), so nobody resumes a session they could not build.
+    for (const permission of ["configure", "write", "read"] as const) checkPermitted(user, vhost.name, permission, "queue", queue.name);
     session ??= new SessionClass(key, clientId, vhost, user);
     for (const binding of exchange?.routing.bindings() ?? []) {
       if (binding.destination !== queue) continue;

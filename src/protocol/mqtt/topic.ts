@@ -36,6 +36,14 @@ export function checkTopicName(topic: string): void {
   }
 }
 
+/**
+ * Whether a topic that did not come from an MQTT client (an AMQP routing key or reply-to) may be
+ * sent to one: checkTopicName's rules, and no U+0000, which MQTT strings must not hold [MQTT-1.5.4-2].
+ */
+export function isValidTopicName(topic: string): boolean {
+  return topic.length > 0 && !topic.includes("+") && !topic.includes("#") && !topic.includes("\u0000") && byteLength(topic) <= MQTT_TOPIC_BYTES_MAX;
+}
+
 /** A filter's wildcards are valid: `#` alone and last [MQTT-4.7.1-2], `+` alone in its level [MQTT-4.7.1-3]. */
 export function isValidTopicFilter(filter: string): boolean {
   if (filter.length === 0 || byteLength(filter) > MQTT_TOPIC_BYTES_MAX) return false;

@@ -10,11 +10,11 @@ import { assert } from "../../lib/assert.js";
 import type { Message } from "../../message/message.js";
 import type { FieldTable } from "../../message/field-table.js";
 import { contentHeaderExpiration, contentHeaderPriority } from "../../message/properties.generated.js";
-import type { DeadLetterReason, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle } from "../queue-type.js";
-import { decodeMessage, peekRecord, type DurabilityWaiter, type QueueBacking } from "./queue-backing.js";
+import type { DeadLetterReason, DurabilityWaiter, EnqueueOutcome, FlowControlled, QueueConsumer, QueueDeclaration, QueueEntry, QueueHandle, QueueStatus } from "../queue-type.js";
+import { decodeMessage, peekRecord, type QueueBacking } from "./queue-backing.js";
 import type { SegmentPosition } from "../../store/position.js";
 import { LAZY_QUEUE_IN_MEMORY_MESSAGES_MAX, QUEUE_FLOW_READY_HIGH, QUEUE_FLOW_READY_LOW, QUEUE_IN_MEMORY_MESSAGES_MAX } from "../../config/limits.js";
-import { DEFAULT_SETTINGS, type QueueSettings } from "../queue-arguments.js";
+import { DEFAULT_SETTINGS, resolveQueueSettings, type QueueSettings } from "../queue-arguments.js";
 import { PAGED_OUT, queueEntry } from "./packed-entries.js";
 import { FifoReadyList, PriorityReadyList, type ReadyList } from "./ready-list.js";
 
@@ -47,7 +47,7 @@ export class ClassicQueue implements QueueHandle {
   /** What the queue's own arguments ask for; policies are combined with it into `settings`. */
   readonly argumentSettings: QueueSettings;
   settings: QueueSettings;
-  readonly stats = new Counters(Date.now());
+  readonly stats: Counters;
 
   private ready: ReadyList;
   private readonly consumerList: QueueConsumer[] = [];
@@ -78,6 +78,7 @@ export class ClassicQueue implements QueueHandle {
     this.exclusiveOwner = declaration.exclusiveOwner;
     this.arguments = declaration.arguments;
     this.events = events;
+    this.stats = new Counters(events.nowMs());
     this.settings = settings;
     this.argumentSettings = argumentSettings;
     this.ready = settings.maxPriority !== undefined ? new PriorityReadyList(settings.maxPriority) : new FifoReadyList();
@@ -297,6 +298,14 @@ export class ClassicQueue implements QueueHandle {
     if (this.mayExpire) this.expireHead(nowMs);
     const expiresMs = this.settings.expiresMs;
     if (expiresMs !== undefined && this.consumerList.length === 0 && nowMs - this.lastUsedMs >= expiresMs) this.events.onExpired(this);
+  }
+
+  policyChanged(policy: Readonly<Record<string, unknown>>): void {
+    this.applySettings(resolveQueueSettings(this.argumentSettings, policy));
+  }
+
+  status(): QueueStatus {
+    return { state: this.isDeleted ? "deleted" : "running", readyCount: this.ready.length, unackedCount: this.unacked, consumerCount: this.consumerList.length };
   }
 
   /** Applies new settings (a policy changed): limits take effect at once. */

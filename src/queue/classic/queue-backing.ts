@@ -11,16 +11,7 @@ import { Deque } from "../../lib/deque.js";
 import { Message } from "../../message/message.js";
 import type { MessageStore } from "../../store/message-store.js";
 import type { SegmentPosition } from "../../store/position.js";
-
-/** Told when a message it published is durable (publisher confirms, transactions), or never will be. */
-export interface DurabilityWaiter {
-  messageDurable(token: number): void;
-  /**
-   * The queue's store failed (a write or fsync error, e.g. ENOSPC) before the message reached
-   * the disk: it is not safe and must not be confirmed (AMQP: basic.nack; MQTT: no PUBACK).
-   */
-  messageLost(token: number): void;
-}
+import type { DurabilityWaiter } from "../queue-type.js";
 
 interface Waiting {
   readonly sequence: number;

@@ -4,23 +4,23 @@
  * the node starts and removed when it stops. A broker without a data directory pages to a
  * private directory under the system's temp directory.
  */
-import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Committer } from "../../store/committer.js";
 import { MessageStore } from "../../store/message-store.js";
 import { QueueBacking } from "./queue-backing.js";
+import type { Io } from "../../io/io.js";
 
 export class SpillArea {
   readonly directory: string;
   /** Scratch stores never ask for a commit; the committer only lends them its file system. */
-  private readonly committer = new Committer();
+  private readonly committer: Committer;
   private next = 1;
 
-  constructor(dataDir: string | undefined) {
-    this.directory = dataDir !== undefined ? join(dataDir, "spill") : join(tmpdir(), `warren-spill-${process.pid}-${randomBytes(4).toString("hex")}`);
-    rmSync(this.directory, { recursive: true, force: true });
+  constructor(dataDir: string | undefined, io: Pick<Io, "fileSystem" | "random">) {
+    this.committer = new Committer({ fileSystem: io.fileSystem });
+    this.directory = dataDir !== undefined ? join(dataDir, "spill") : join(tmpdir(), `warren-spill-${process.pid}-${io.random.bytes(4).toString("hex")}`);
+    io.fileSystem.removeDirectory(this.directory);
   }
 
   create(log: (message: string) => void): QueueBacking {
@@ -29,6 +29,6 @@ export class SpillArea {
   }
 
   remove(): void {
-    rmSync(this.directory, { recursive: true, force: true });
+    this.committer.fileSystem.removeDirectory(this.directory);
   }
 }

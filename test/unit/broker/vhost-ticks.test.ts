@@ -5,6 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Vhost } from "../../../src/broker/vhost.js";
+import { ManualTime } from "../../../src/io/manual-time.js";
 import { Message } from "../../../src/message/message.js";
 import { encodeContentHeader, type BasicProperties } from "../../../src/message/properties.generated.js";
 import { tableFromJs } from "../../../src/message/field-table.js";
@@ -19,7 +20,9 @@ function message(properties: BasicProperties = {}): Message {
 }
 
 test("only queues with expiring messages or x-expires are ticked, and a queue joins when such a message arrives", async () => {
-  const vhost = new Vhost("/");
+  // Time moves by hand: the test lets the TTL pass without sleeping.
+  const time = new ManualTime();
+  const vhost = new Vhost("/", time);
   declare(vhost, "plain");
   declare(vhost, "expiring", { "x-expires": 60_000 });
   const withTtl = declare(vhost, "ttl", { "x-message-ttl": 20 });
@@ -32,8 +35,8 @@ test("only queues with expiring messages or x-expires are ticked, and a queue jo
   plain.enqueue(message({ expiration: "20" }));
   assert.equal(vhost.tickingQueueCount, 3);
 
-  await new Promise((resolve) => setTimeout(resolve, 40));
-  vhost.tick(Date.now());
+  time.advance(40);
+  vhost.tick(time.nowMs());
   assert.equal(plain.readyCount, 0, "the expired message went on the clock's tick");
   assert.equal(withTtl.readyCount, 0);
   // The plain queue has nothing left that can expire; the TTL queue keeps its ticks (x-message-ttl).
@@ -43,7 +46,7 @@ test("only queues with expiring messages or x-expires are ticked, and a queue jo
   plain.enqueue(message({ expiration: "60000" }));
   assert.equal(vhost.tickingQueueCount, 3);
   plain.purge();
-  vhost.tick(Date.now());
+  vhost.tick(time.nowMs());
   assert.equal(vhost.tickingQueueCount, 2);
 
   vhost.deleteQueue(vhost.queue("expiring"));

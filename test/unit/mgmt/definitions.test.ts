@@ -4,11 +4,12 @@ import { readFileSync } from "node:fs";
 import { Broker } from "../../../src/broker/broker.js";
 import { defaultConfig } from "../../../src/config/config.js";
 import { createLogger } from "../../../src/io/logger.js";
+import { systemIo } from "../../../src/io/io.js";
 import { applyDefinitionCommand, effectivePolicy, onDefinitionCommand, onPolicyChange, operationsState, vhostMetadata } from "../../../src/broker/definitions.js";
 import { exportDefinitions, importDefinitions, definitionCommands } from "../../../src/broker/definitions-json.js";
 import { hashPassword } from "../../../src/auth/password.js";
 
-const newBroker = () => new Broker({ ...defaultConfig(), nodeName: "warren@test" }, createLogger({ level: "silent" }));
+const newBroker = () => new Broker({ ...defaultConfig(), nodeName: "warren@test" }, createLogger({ level: "silent" }), systemIo());
 const fixture = JSON.parse(readFileSync(new URL("../../fixtures/ops/rabbitmq-3.10-definitions.json", import.meta.url), "utf8")) as Record<string, unknown>;
 
 test("commands add and delete users, vhosts and permissions; listeners see each command", () => {

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Broker, type BrokerConnection, type ConnectionInfo } from "../../../src/broker/broker.js";
 import { defaultConfig } from "../../../src/config/config.js";
 import { createLogger } from "../../../src/io/logger.js";
+import { systemIo } from "../../../src/io/io.js";
 import { applyDefinitionCommand } from "../../../src/broker/definitions.js";
 import { checkChannelLimit, checkConnectionLimits, checkQueueLimit } from "../../../src/broker/limits-check.js";
 
@@ -12,7 +13,7 @@ function fakeConnection(id: number, user: string, vhost: string, channels: numbe
 }
 
 test("vhost and user limits refuse with RabbitMQ's texts; negative means unlimited", () => {
-  const broker = new Broker(defaultConfig(), createLogger({ level: "silent" }));
+  const broker = new Broker(defaultConfig(), createLogger({ level: "silent" }), systemIo());
   const guest = broker.users.get("guest")!;
   applyDefinitionCommand(broker, { type: "vhost.set_limits", vhost: "/", limits: { "max-connections": 1, "max-queues": 1 } });
   checkConnectionLimits(broker, guest, "/");

@@ -29,7 +29,7 @@ export async function openStore(
   const logs: string[] = [];
   const opened = await MessageStore.open({
     directory,
-    committer: overrides.committer ?? new Committer(),
+    committer: overrides.committer ?? new Committer({ fileSystem: nodeFileSystem }),
     segmentSizeBytes: SMALL_SEGMENT_BYTES,
     log: (message) => logs.push(message),
     ...overrides,

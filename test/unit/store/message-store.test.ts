@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Committer } from "../../../src/store/committer.js";
+import { nodeFileSystem } from "../../../src/io/file-system.js";
 import { StoreError } from "../../../src/store/errors.js";
 import { RECORD_HEADER_BYTES, SEGMENT_HEADER_BYTES } from "../../../src/store/format.js";
 import type { SegmentPosition } from "../../../src/store/position.js";
@@ -33,7 +34,7 @@ test("append, read and ack round trip; parts are stored as one payload", async (
 });
 
 test("durability is reported as a sequence; one round covers a turn's appends", async () => {
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const reported: number[] = [];
   const { store } = await openStore(tempDirectory(), { committer, onDurable: (sequence) => reported.push(sequence) });
   for (let n = 0; n < 50; n++) store.append([payload(n, 100)]);
@@ -47,7 +48,7 @@ test("durability is reported as a sequence; one round covers a turn's appends", 
 });
 
 test("several stores share one committer: one round fsyncs all of them", async () => {
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const stores = await Promise.all([0, 1, 2].map(async () => (await openStore(tempDirectory(), { committer })).store));
   await committer.idle();
   const roundsBefore = committer.roundsCompleted;
@@ -58,7 +59,7 @@ test("several stores share one committer: one round fsyncs all of them", async (
 });
 
 test("appends made while an fsync runs are covered by the next round, not one fsync each", async () => {
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const { store } = await openStore(tempDirectory(), { committer, segmentSizeBytes: 1024 * 1024 });
   const waits: Promise<void>[] = [];
   for (let burst = 0; burst < 20; burst++) {
@@ -183,7 +184,7 @@ test("read verifies the checksum of what it reads", async () => {
 });
 
 test("a segment deleted while its last writes await their fsync is still flushed through a valid descriptor", async () => {
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const { store } = await openStore(tempDirectory(), { committer });
   const positions = Array.from({ length: 4 }, (_, n) => store.append([payload(n, 1000)]).position);
   for (const position of positions) store.ack(position); // all acked, none durable yet
@@ -196,7 +197,7 @@ test("a segment deleted while its last writes await their fsync is still flushed
 
 test("create() starts a new queue's store at once, empty even where a deleted queue left files", async () => {
   const directory = join(tempDirectory(), "queue");
-  const committer = new Committer();
+  const committer = new Committer({ fileSystem: nodeFileSystem });
   const { MessageStore } = await import("../../../src/store/message-store.js");
   const old = MessageStore.create({ directory, committer, segmentSizeBytes: SMALL_SEGMENT_BYTES });
   old.append([payload(1, 100)]);
