@@ -6,13 +6,14 @@
 #   haproxy, nginx, libnginx-mod-stream, keepalived   the front door in deploy/, run for real by test/deploy/
 #   docker.io, mmdebstrap   the Dockerfile, built and run by test/docker/ (the base image is made
 #                     from Debian's packages by scripts/docker-base-image.sh: no registry here)
+#   nagios-plugins-rabbitmq   check_rabbitmq_server, run by test/integration/mgmt-nagios.test.ts
 #   rabbitmq-server   only for its rabbitmqadmin (test/integration/mgmt-rabbitmqadmin.test.ts); the
 #                     RabbitMQ service is kept from starting during the install and is never started.
 # Tests run against an in-process Warren unless WARREN_TEST_AMQP_URL is set.
 # Usage: scripts/install-test-deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-PACKAGES=(python3-pika amqp-tools mosquitto-clients python3-paho-mqtt haproxy nginx libnginx-mod-stream keepalived docker.io mmdebstrap rabbitmq-server)
+PACKAGES=(python3-pika amqp-tools mosquitto-clients python3-paho-mqtt haproxy nginx libnginx-mod-stream keepalived docker.io mmdebstrap rabbitmq-server nagios-plugins-rabbitmq)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@
  * `RABBITMQ_*` spellings are accepted as aliases so container setups carry over.
  */
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import {
   CHANNEL_MAX_DEFAULT,
   FRAME_SIZE_BYTES_DEFAULT,
@@ -78,6 +79,8 @@ export interface BrokerConfig {
 
 export const MANAGEMENT_PORT_DEFAULT = 15_672;
 export const METRICS_PORT_DEFAULT = 15_692;
+/** Every address, IPv6 and IPv4 (dual stack): where listeners bind unless told otherwise. */
+export const WILDCARD_HOST = "::";
 /** RabbitMQ's distribution port is the AMQP port + 20000, so 25672 by default. */
 export const CONTROL_PORT_OFFSET = 20_000;
 /** The configuration file read when WARREN_CONFIG_FILE is not set, if it exists. */
@@ -85,7 +88,9 @@ export const CONFIG_FILE_DEFAULT = "/etc/warren/warren.conf";
 
 export function defaultConfig(): BrokerConfig {
   return {
-    host: "0.0.0.0",
+    // Every listener binds "::", dual stack (IPv4 clients arrive as ::ffff:a.b.c.d), as RabbitMQ's do;
+    // a host without IPv6 falls back to 0.0.0.0 (src/node/listen-host.ts).
+    host: WILDCARD_HOST,
     port: 5672,
     additionalListeners: [],
     nodeName: `warren@${hostnameShort()}`,
@@ -108,23 +113,28 @@ export function defaultConfig(): BrokerConfig {
     memoryHighWatermarkAbsoluteBytes: undefined,
     diskFreeLimitBytes: 50_000_000,
     diskFreeLimitRelative: undefined,
-    managementHost: "0.0.0.0",
+    managementHost: WILDCARD_HOST,
     managementPort: MANAGEMENT_PORT_DEFAULT,
-    metricsHost: "0.0.0.0",
+    metricsHost: WILDCARD_HOST,
     metricsPort: METRICS_PORT_DEFAULT,
-    controlHost: "0.0.0.0",
+    controlHost: WILDCARD_HOST,
     controlPort: 5672 + CONTROL_PORT_OFFSET,
     clusterPartitionHandling: "ignore",
     clusterFormation: {},
     mqtt: {},
-    mqttHost: "0.0.0.0",
+    mqttHost: WILDCARD_HOST,
     mqttPort: 1_883,
     configFile: undefined,
   };
 }
 
+/**
+ * The host part of the default node name: the host name up to its first dot, as RabbitMQ's
+ * `rabbit@host` (short names). From the system, not $HOSTNAME, which bash sets but does not
+ * export: the node and warrenctl must agree whatever started them.
+ */
 export function hostnameShort(): string {
-  return (process.env.HOSTNAME ?? "localhost").split(".")[0] || "localhost";
+  return hostname().split(".")[0] || "localhost";
 }
 
 /** Reads `WARREN_<name>`, else `RABBITMQ_<name>`. */
@@ -173,10 +183,14 @@ export function applyEnvironment(config: BrokerConfig, environment: NodeJS.Proce
   if (mqttPort !== undefined) result.mqttPort = portFrom("WARREN_MQTT_PORT", mqttPort);
   const address = read("NODE_IP_ADDRESS");
   if (address !== undefined) {
-    // The control and MQTT ports listen where AMQP does: a node bound to one loopback address (several nodes on one machine) stays there.
+    // Every listener binds where AMQP does: a node bound to one loopback address (several nodes on
+    // one machine) stays there. The management and metrics listeners only when warren.conf did not
+    // name their own address.
     result.host = address;
     result.controlHost = address;
     result.mqttHost = address;
+    if (result.managementHost === WILDCARD_HOST) result.managementHost = address;
+    if (result.metricsHost === WILDCARD_HOST) result.metricsHost = address;
   }
   const nodeName = read("NODENAME");
   if (nodeName !== undefined) result.nodeName = nodeName.includes("@") ? nodeName : `${nodeName}@${hostnameShort()}`;

@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute } from "node:path";
 import { MESSAGE_SIZE_BYTES_LIMIT, FRAME_SIZE_BYTES_MIN, CHANNEL_MAX_LIMIT } from "./limits.js";
-import { ConfigError, applyEnvironment, configFilePath, defaultConfig, type BrokerConfig, type ListenerAddress, type LogLevel, type PartitionHandling } from "./config.js";
+import { ConfigError, WILDCARD_HOST, applyEnvironment, configFilePath, defaultConfig, type BrokerConfig, type ListenerAddress, type LogLevel, type PartitionHandling } from "./config.js";
 
 /** A setting's handler: stores the value or returns what was expected (a phrase after "expected"). */
 type Setter = (config: BrokerConfig, value: string, keyParts: string[], state: ParseState) => string | undefined;
@@ -185,7 +185,7 @@ function withListener(value: string, state: ParseState): string | undefined {
   const match = /^(?:\[([0-9a-fA-F:]+)\]:|([0-9A-Za-z._-]+):)?(\d+)$/.exec(value);
   const port = match === null ? NaN : Number(match[3]);
   if (match === null || port > 65_535) return "a port (5672) or an address and port (127.0.0.1:5672, [::1]:5672)";
-  state.listeners.push({ host: match[1] ?? match[2] ?? "0.0.0.0", port });
+  state.listeners.push({ host: match[1] ?? match[2] ?? WILDCARD_HOST, port });
   return undefined;
 }
 

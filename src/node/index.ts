@@ -10,7 +10,8 @@ import { createLogger } from "../io/logger.js";
 import { systemIo, type Io } from "../io/io.js";
 import { WarrenNode } from "./node.js";
 import { startControlServer, type ControlServer } from "./control-server.js";
-import { resolveCookie } from "./cookie.js";
+import { resolveNodeCookie } from "./cookie.js";
+import { listenHost } from "./listen-host.js";
 import { nodeMethods } from "./rpc.js";
 import type { Broker } from "../broker/broker.js";
 
@@ -55,7 +56,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
   else config = { ...defaultConfig(), host: "127.0.0.1", port: 0, managementHost: "127.0.0.1", managementPort: 0, metricsHost: "127.0.0.1", metricsPort: 0, controlHost: "127.0.0.1", controlPort: 0, mqttHost: "127.0.0.1", mqttPort: undefined, logLevel: "silent" };
   config = { ...config, ...stripUndefined(overrides) };
   const logger = createLogger({ level: config.logLevel, logDir: config.logDir, nodeName: config.nodeName });
-  const cookie = cookieOption ?? (useEnvironment ? resolveCookie(process.env, config.dataDir).cookie : randomBytes(20).toString("hex"));
+  const cookie = cookieOption ?? (useEnvironment ? resolveNodeCookie(process.env, config.dataDir, (message) => logger.warn(message)).cookie : randomBytes(20).toString("hex"));
   const io = systemIo(ioOverrides);
   const node = new WarrenNode(config, logger, { enableManagement, enableMetrics, io });
   let control: ControlServer | undefined;
@@ -69,7 +70,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     return stopped;
   };
   if (enableControl) {
-    control = await startControlServer({ host: config.controlHost, port: config.controlPort, cookie, nodeName: config.nodeName, logger }, nodeMethods(node, () => {
+    control = await startControlServer({ host: listenHost(config.controlHost), port: config.controlPort, cookie, nodeName: config.nodeName, logger }, nodeMethods(node, () => {
       void stop().then(() => onStopRequested?.());
     }));
     node.controlPort = control.port;
@@ -82,7 +83,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     throw error;
   }
   const address = node.amqpAddress ?? { host: config.host, port: config.port };
-  const hostForUrl = address.host.includes(":") ? `[${address.host}]` : address.host === "0.0.0.0" ? "127.0.0.1" : address.host;
+  const hostForUrl = address.host === "0.0.0.0" || address.host === "::" ? "127.0.0.1" : address.host.includes(":") ? `[${address.host}]` : address.host;
   return {
     node,
     host: address.host,

@@ -18,6 +18,7 @@ import { applyDefinitionCommand } from "../broker/definitions.js";
 import { listenMqtt, type MqttListening } from "../protocol/mqtt/listener.js";
 import { mqttOptionsFromConfig } from "../protocol/mqtt/options.js";
 import { NodePersistence } from "./persistence.js";
+import { listenHost } from "./listen-host.js";
 
 export interface NodeSettings {
   readonly enableManagement: boolean;
@@ -116,23 +117,23 @@ export class WarrenNode {
       try {
         const addresses = [{ host: this.config.host, port: this.config.port }, ...this.config.additionalListeners];
         for (const [index, address] of addresses.entries()) {
-          const listening = await listenAmqp(this.broker, address.host, this.portFor(`amqp${index}`, address.port));
+          const listening = await listenAmqp(this.broker, listenHost(address.host), this.portFor(`amqp${index}`, address.port));
           this.remember(`amqp${index}`, listening.port);
           this.amqpListeners.push(listening);
           this.logger.info(`AMQP 0-9-1 listener started on ${listening.host}:${listening.port}`);
         }
         if (this.config.mqttPort !== undefined) {
-          this.mqtt = await listenMqtt(this.broker, this.config.mqttHost, this.portFor("mqtt", this.config.mqttPort), mqttOptionsFromConfig(this.config.mqtt));
+          this.mqtt = await listenMqtt(this.broker, listenHost(this.config.mqttHost), this.portFor("mqtt", this.config.mqttPort), mqttOptionsFromConfig(this.config.mqtt));
           this.remember("mqtt", this.mqtt.port);
           this.logger.info(`MQTT listener started on ${this.mqtt.host}:${this.mqtt.port}`);
         }
         if (this.settings.enableManagement) {
-          this.management = await startManagement(this.context, this.config.managementHost, this.portFor("management", this.config.managementPort));
+          this.management = await startManagement(this.context, listenHost(this.config.managementHost), this.portFor("management", this.config.managementPort));
           this.remember("management", this.management.port);
           this.logger.info(`Management API listening on ${this.management.host}:${this.management.port}`);
         }
         if (this.settings.enableMetrics) {
-          this.metrics = await startMetrics(this.context, this.config.metricsHost, this.portFor("metrics", this.config.metricsPort));
+          this.metrics = await startMetrics(this.context, listenHost(this.config.metricsHost), this.portFor("metrics", this.config.metricsPort));
           this.remember("metrics", this.metrics.port);
           this.logger.info(`Prometheus metrics listening on ${this.metrics.host}:${this.metrics.port}`);
         }

@@ -1,4 +1,35 @@
-import type { Entry, NodeId, RawNode } from "../../src/raft/index.js";
+import type { Entry, MemoryStorage, NodeId, RawNode } from "../../src/raft/index.js";
+
+/** A log as an election sees it: how up to date it is, what it holds, whom it counts as voters. */
+export interface LogView {
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  readonly firstIndex: number;
+  termAt(index: number): number | undefined;
+  readonly voters: readonly NodeId[];
+}
+
+export function rawView(raw: RawNode): LogView {
+  const status = raw.status();
+  return {
+    lastIndex: status.lastIndex, lastTerm: raw.logTerm(status.lastIndex) ?? 0, firstIndex: raw.firstIndex(),
+    termAt: (index) => raw.logTerm(index), voters: status.membership.voters,
+  };
+}
+
+/** What a node would restart with: its durable log, and the newest membership in it. */
+export function storageView(storage: MemoryStorage): LogView {
+  const lastIndex = storage.lastIndex();
+  let voters = storage.snapshot().membership.voters;
+  for (let index = lastIndex; index >= storage.firstIndex(); index--) {
+    const [entry] = storage.entries(index, index + 1);
+    if (entry.kind === "membership") {
+      voters = entry.membership!.voters;
+      break;
+    }
+  }
+  return { lastIndex, lastTerm: storage.term(lastIndex) ?? 0, firstIndex: storage.firstIndex(), termAt: (index) => storage.term(index), voters };
+}
 
 /** A broken safety property: the run stops and the seed is reported. */
 export class Violation extends Error {
@@ -88,6 +119,26 @@ export class GroupChecker {
         this.committedTerm.set(index, term);
       }
       this.maxCommitted = status.commit;
+    }
+  }
+
+  committedTermAt(index: number): number | undefined {
+    return this.committedTerm.get(index);
+  }
+
+  /** No log lacking the committed (index, term) may be able to gather a majority of its own voters. */
+  checkNoElectableNodeLacks(index: number, term: number, candidates: readonly [NodeId, LogView][], durable: ReadonlyMap<NodeId, LogView>): void {
+    for (const [node, view] of candidates) {
+      if (index < view.firstIndex || view.termAt(index) === term || !view.voters.includes(node)) continue;
+      let votes = 0;
+      for (const voter of view.voters) {
+        const voterLog = voter === node ? view : durable.get(voter);
+        if (voterLog === undefined) continue;
+        if (view.lastTerm > voterLog.lastTerm || (view.lastTerm === voterLog.lastTerm && view.lastIndex >= voterLog.lastIndex)) votes++;
+      }
+      if (votes >= Math.floor(view.voters.length / 2) + 1) {
+        this.fail(`committed entry ${index} (term ${term}) can be lost: ${node}, whose log lacks it (last ${view.lastIndex}/${view.lastTerm}), can win ${votes} of ${view.voters.length} votes`);
+      }
     }
   }
 

@@ -16,32 +16,44 @@ export type DiskRecord =
  * is simply not there.
  */
 export class SimDisk {
-  private records: { record: DiskRecord; synced: boolean }[] = [];
+  private records: { record: DiskRecord; synced: boolean; sequence: number }[] = [];
+  private nextSequence = 1;
   private busyUntilMs = 0;
 
   constructor(private readonly prng: Prng, public latencyMs: () => number) {}
 
   /** Appends a record; returns when its sync will be done and how many records that sync covers. */
   write(record: DiskRecord, nowMs: number): { doneAtMs: number; covers: number } {
-    this.records.push({ record, synced: false });
+    const sequence = this.nextSequence++;
+    this.records.push({ record, synced: false, sequence });
     const doneAtMs = Math.max(nowMs, this.busyUntilMs) + this.latencyMs();
     this.busyUntilMs = doneAtMs;
-    return { doneAtMs, covers: this.records.length };
+    return { doneAtMs, covers: sequence };
   }
 
+  /** A sync completed: every record written up to `covers` (a write's sequence number) is durable. */
   synced(covers: number): void {
-    for (let position = 0; position < covers && position < this.records.length; position++) this.records[position].synced = true;
+    for (const entry of this.records) {
+      if (entry.sequence > covers) break;
+      entry.synced = true;
+    }
   }
 
   crash(): { lostRecords: number } {
     let firstUnsynced = this.records.findIndex((entry) => !entry.synced);
     if (firstUnsynced === -1) firstUnsynced = this.records.length;
     const unsynced = this.records.length - firstUnsynced;
-    const survivors = unsynced === 0 ? 0 : this.prng.int(unsynced + 1);
+    // Usually the page cache dies with the machine; sometimes the kernel had written a prefix already.
+    const survivors = unsynced === 0 || this.prng.chance(0.7) ? 0 : this.prng.int(unsynced + 1);
     this.records.length = firstUnsynced + survivors;
     for (const entry of this.records) entry.synced = true;
     this.busyUntilMs = 0;
     return { lostRecords: unsynced - survivors };
+  }
+
+  /** The host deleted the group's data (its member here was removed): nothing of it survives. */
+  deleteGroup(group: string): void {
+    this.records = this.records.filter((entry) => entry.record.group !== group);
   }
 
   groups(): string[] {

@@ -36,6 +36,18 @@ export class FaultInjector {
     sim.at(this.prng.between(this.gapMs / 4, this.gapMs), () => this.next());
   }
 
+  /** Armed: the next node to win an election is cut off before its first append leaves. */
+  private isolateNextLeader = false;
+
+  /** Called by the host when a Ready reports a new leader, before its messages are sent. */
+  leaderElected(node: SimNode): void {
+    if (!this.isolateNextLeader || this.sim.nowMs >= this.sim.faultPhaseMs) return;
+    this.isolateNextLeader = false;
+    this.sim.trace(`partition: isolate ${node.id}, just elected`);
+    for (const other of this.sim.nodes) if (other !== node) (this.sim.network.block(other.id, node.id), this.sim.network.block(node.id, other.id));
+    this.healLater();
+  }
+
   private healEverything(): void {
     const sim = this.sim;
     sim.trace("heal: the network is perfect and every node is up from now on");
@@ -57,7 +69,11 @@ export class FaultInjector {
   private partition(): void {
     const sim = this.sim;
     const ids = sim.nodes.map((node) => node.id);
-    const kind = this.prng.pick(["symmetric", "oneWay", "isolateLeader", "flapping"] as const);
+    const kind = this.prng.pick(["symmetric", "oneWay", "isolateLeader", "isolateNextLeader", "flapping"] as const);
+    if (kind === "isolateNextLeader") {
+      this.isolateNextLeader = true;
+      return;
+    }
     if (kind === "isolateLeader") {
       const leader = this.someLeader();
       if (leader === undefined) return;
@@ -103,7 +119,7 @@ export class FaultInjector {
     const sim = this.sim;
     const up = sim.nodes.filter((node) => node.up);
     if (up.length === 0) return;
-    const powerCut = this.prng.chance(0.2);
+    const powerCut = this.prng.chance(0.3);
     if (!powerCut && sim.nodes.length - up.length >= Math.ceil(sim.nodes.length / 2)) return;
     const node = this.prng.chance(0.4) ? this.someLeader()?.node ?? this.prng.pick(up) : this.prng.pick(up);
     if (this.prng.chance(0.5)) {
@@ -141,11 +157,17 @@ export class FaultInjector {
     });
   }
 
+  /** One node's disk turns slow for a while, or (a shared storage hiccup) every node's at once. */
   private slowDisk(): void {
-    const node = this.prng.chance(0.5) ? this.someLeader()?.node ?? this.prng.pick(this.sim.nodes) : this.prng.pick(this.sim.nodes);
-    this.sim.trace(`slow disk on ${node.id}`);
-    node.diskSlow = true;
-    this.sim.at(this.prng.between(100, 1000), () => (node.diskSlow = false));
+    const sim = this.sim;
+    const everyNode = this.prng.chance(0.3);
+    const node = this.prng.chance(0.5) ? this.someLeader()?.node ?? this.prng.pick(sim.nodes) : this.prng.pick(sim.nodes);
+    const slowed = everyNode ? sim.nodes : [node];
+    sim.trace(`slow disk on ${slowed.map((each) => each.id).join(",")}`);
+    for (const each of slowed) each.diskSlow = true;
+    sim.at(this.prng.between(100, 1000), () => {
+      for (const each of slowed) each.diskSlow = false;
+    });
   }
 
   private someLeader(): { node: SimNode; group: string } | undefined {

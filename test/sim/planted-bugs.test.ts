@@ -18,8 +18,14 @@ function firstFailingSeed(faults: PlantedFaults): { seed: number; violation: str
   return null;
 }
 
-test("a vote granted without the log check is caught", (t) => {
-  const found = firstFailingSeed({ voteWithoutLogCheck: true });
-  assert.ok(found !== null, "no seed of the default sweep caught the planted bug");
-  t.diagnostic(`seed ${found.seed}: ${found.violation}`);
-});
+for (const [bug, description] of [
+  ["voteWithoutLogCheck", "a vote granted without the log check"],
+  ["commitEarlierTermByCounting", "an earlier term's entry committed by counting replicas"],
+  ["ackBeforePersist", "a follower acknowledging entries before they are durable"],
+] as const) {
+  test(`${description} is caught within the default seeds`, (t) => {
+    const found = firstFailingSeed({ [bug]: true });
+    assert.ok(found !== null, `no seed of 1..${DEFAULT_SWEEP_SEEDS} caught ${bug}`);
+    t.diagnostic(`seed ${found.seed}: ${found.violation}`);
+  });
+}

@@ -1,5 +1,5 @@
-import { MemoryStorage, RawNode, type Entry, type Message, type PlantedFaults, type Ready } from "../../src/raft/index.js";
-import { GroupChecker, Violation } from "./checker.js";
+import { MemoryStorage, RawNode, type Entry, type Membership, type Message, type PlantedFaults, type Ready, type Snapshot } from "../../src/raft/index.js";
+import { GroupChecker, Violation, rawView, storageView, type LogView } from "./checker.js";
 import { EventQueue } from "./event-queue.js";
 import { checkRegisterHistory, type RegisterOperation } from "./linearizability.js";
 import { Prng } from "./prng.js";
@@ -33,8 +33,8 @@ export interface SimulationResult {
 type SimEvent =
   | { kind: "tick"; node: SimNode }
   | { kind: "deliver"; group: string; message: Message }
-  | { kind: "synced"; node: SimNode; epoch: number; covers: number; group: string; ready: Ready }
-  | { kind: "compacted"; node: SimNode; epoch: number; covers: number; group: string; snapshot: import("../../src/raft/index.js").Snapshot }
+  | { kind: "synced"; node: SimNode; epoch: number; covers: number; replica: Replica; ready: Ready }
+  | { kind: "compacted"; node: SimNode; epoch: number; covers: number; replica: Replica; snapshot: Snapshot }
   | { kind: "call"; run: () => void };
 
 const ELECTION_TICKS = 10;
@@ -66,6 +66,9 @@ export class Simulation {
   readonly recoveryPhaseMs: number;
   readonly disabled: ReadonlySet<FaultClass>;
   readonly compactEvery: number;
+  /** Small limits, so a follower catches up in many small steps and edge cases are hit. */
+  readonly maxEntriesPerAppend: number;
+  readonly maxInflightAppends: number;
 
   constructor(readonly options: SimulationOptions) {
     this.prng = new Prng(options.seed, 1);
@@ -73,6 +76,8 @@ export class Simulation {
     this.faultPhaseMs = options.faultPhaseMs ?? 3000;
     this.recoveryPhaseMs = options.recoveryPhaseMs ?? 6000;
     this.compactEvery = this.prng.between(4, 60);
+    this.maxEntriesPerAppend = this.prng.pick([1, 2, 4, 16, 64]);
+    this.maxInflightAppends = this.prng.pick([1, 2, 8, 64]);
     // Networks are usually faster than fsync (the case where an early acknowledgement does harm).
     this.network = new SimNetwork(new Prng(options.seed, 2), this.prng.pick([1, 2, 4, 8, 25]));
     const nodeCount = this.prng.between(3, 7);
@@ -114,7 +119,7 @@ export class Simulation {
   private startReplica(node: SimNode, group: string, storage: MemoryStorage): Replica {
     const prng = new Prng(this.options.seed, 1000 + this.nodes.indexOf(node) * 31 + Number(group.slice(1)) + node.epoch * 7919);
     const raw = new RawNode(
-      { id: node.id, electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS, maxInflightAppends: 8, maxEntriesPerAppend: 16,
+      { id: node.id, electionTicks: ELECTION_TICKS, heartbeatTicks: HEARTBEAT_TICKS, maxInflightAppends: this.maxInflightAppends, maxEntriesPerAppend: this.maxEntriesPerAppend,
         randomInt: (bound) => prng.int(bound), faults: this.options.raftFaults },
       storage,
     );
@@ -180,7 +185,9 @@ export class Simulation {
         const node = event.node;
         if (node.epoch !== event.epoch) return;
         node.disk.synced(event.covers);
-        const replica = node.replicas.get(event.group)!;
+        const replica = event.replica;
+        // A member removed meanwhile is gone with its data.
+        if (node.replicas.get(replica.group) !== replica) return;
         replica.syncing = null;
         this.finishReady(node, replica, event.ready);
         this.drive(node, replica);
@@ -190,7 +197,8 @@ export class Simulation {
         const node = event.node;
         if (node.epoch !== event.epoch) return;
         node.disk.synced(event.covers);
-        const replica = node.replicas.get(event.group)!;
+        const replica = event.replica;
+        if (node.replicas.get(replica.group) !== replica) return;
         replica.storage.compact(event.snapshot);
         replica.compacting = false;
         return;
@@ -206,18 +214,22 @@ export class Simulation {
     while (replica.syncing === null && replica.raw.hasReady()) {
       const ready = replica.raw.ready();
       if (ready.softState !== undefined && this.options.trace) this.trace(`${replica.group} ${node.id} is ${ready.softState.role} (leader ${ready.softState.leader}) term ${replica.raw.status().term}`);
+      if (ready.softState?.role === "leader") this.faults.leaderElected(node);
       for (const message of ready.messagesNow) this.send(replica.group, message);
       if (ready.hardState !== undefined || ready.entries.length > 0 || ready.snapshot !== undefined) {
         replica.syncing = ready;
         const record = { group: replica.group, kind: "ready" as const, hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot };
         const { doneAtMs, covers } = node.disk.write(record, this.nowMs);
-        this.events.push(doneAtMs, { kind: "synced", node, epoch: node.epoch, covers, group: replica.group, ready });
-        if (node.crashArmed !== null) this.faults.crashMidWrite(node, doneAtMs - this.nowMs);
+        this.events.push(doneAtMs, { kind: "synced", node, epoch: node.epoch, covers, replica, ready });
+        if (node.crashArmed !== null && ready.entries.length > 0) this.faults.crashMidWrite(node, doneAtMs - this.nowMs);
         break;
       }
       this.finishReady(node, replica, ready);
     }
-    this.groups.get(replica.group)!.checker.observe(node.id, replica.raw);
+    const checker = this.groups.get(replica.group)!.checker;
+    const before = checker.maxCommitted;
+    checker.observe(node.id, replica.raw);
+    if (checker.maxCommitted > before) this.checkCommittedDurable(replica.group);
   }
 
   private finishReady(node: SimNode, replica: Replica, ready: Ready): void {
@@ -253,6 +265,7 @@ export class Simulation {
   private applyEntry(node: SimNode, replica: Replica, entry: Entry): void {
     this.groups.get(replica.group)!.checker.onApply(node.id, entry);
     replica.apply(entry);
+    if (entry.kind === "membership" && replica.raw.status().role === "leader") this.removeDeparted(replica.group, entry.membership!);
     if (entry.kind === "command") this.workload.writeApplied(replica, (entry.data as WriteCommand).opId);
   }
 
@@ -265,7 +278,7 @@ export class Simulation {
     replica.compacting = true;
     replica.lastCompactedIndex = applied;
     const { doneAtMs, covers } = node.disk.write({ group: replica.group, kind: "compact", snapshot }, this.nowMs);
-    this.events.push(doneAtMs, { kind: "compacted", node, epoch: node.epoch, covers, group: replica.group, snapshot });
+    this.events.push(doneAtMs, { kind: "compacted", node, epoch: node.epoch, covers, replica, snapshot });
   }
 
   send(group: string, message: Message): void {
@@ -284,16 +297,58 @@ export class Simulation {
     node.epoch++;
     this.workload.nodeCrashed(node);
     node.replicas = new Map();
+    for (const group of node.disk.groups()) node.durableWhileDown.set(group, node.disk.recover(group));
+    for (const group of this.groups.values()) this.checkCommittedDurable(group.id);
   }
 
   restart(node: SimNode): void {
     if (node.up) return;
     this.trace(`restart ${node.id}`);
     node.up = true;
-    for (const group of node.disk.groups()) {
-      const replica = this.startReplica(node, group, node.disk.recover(group));
+    const durable = node.durableWhileDown;
+    node.durableWhileDown = new Map();
+    for (const [group, storage] of durable) {
+      const replica = this.startReplica(node, group, storage);
       this.drive(node, replica);
     }
+  }
+
+  /** The host's side of a removal: once it is committed, the removed member's replica and its data are deleted. */
+  private removeDeparted(group: string, membership: Membership): void {
+    for (const node of this.nodes) {
+      if (membership.voters.includes(node.id) || membership.learners.includes(node.id)) continue;
+      if (!node.replicas.has(group) && !node.durableWhileDown.has(group)) continue;
+      this.trace(`${group}: ${node.id} was removed; its replica is deleted`);
+      node.replicas.delete(group);
+      node.durableWhileDown.delete(group);
+      node.disk.deleteGroup(group);
+    }
+  }
+
+  /**
+   * The durability invariant, checked whenever a leader's commit index moves and after crashes: no
+   * node that lacks the newest committed entry (in memory, or on its disk after a crash) could win
+   * an election, counting the votes of every voter's durable log. Raft's Leader Completeness
+   * argument says this always holds; an acknowledgement before the write was durable, or a commit
+   * of an earlier term's entry by counting, breaks it at the moment of the commit, before any loss.
+   */
+  checkCommittedDurable(groupId: string): void {
+    const checker = this.groups.get(groupId)!.checker;
+    const index = checker.maxCommitted;
+    const term = checker.committedTermAt(index);
+    if (index === 0 || term === undefined) return;
+    const durable = new Map<string, LogView>();
+    const candidates: [string, LogView][] = [];
+    for (const node of this.nodes) {
+      const replica = node.replicas.get(groupId);
+      const storage = replica?.storage ?? node.durableWhileDown.get(groupId);
+      if (storage === undefined) continue;
+      const durableView = storageView(storage);
+      durable.set(node.id, durableView);
+      candidates.push([node.id, durableView]);
+      if (replica !== undefined) candidates.push([node.id, rawView(replica.raw)]);
+    }
+    checker.checkNoElectableNodeLacks(index, term, candidates, durable);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Message } from "../../src/raft/index.js";
+import type { MemoryStorage, Message } from "../../src/raft/index.js";
 import { SimDisk } from "./disk.js";
 import { Prng } from "./prng.js";
 import type { Replica } from "./replica.js";
@@ -15,9 +15,11 @@ export interface SimNode {
   tickMs: number;
   readonly disk: SimDisk;
   diskSlow: boolean;
-  /** Crash this node (or every node) just after its next write, while that write is unsynced. */
+  /** Crash this node (or every node) just after its next write of entries, while that write is unsynced. */
   crashArmed: "node" | "everyNode" | null;
   replicas: Map<string, Replica>;
+  /** While the node is down: what its disk would give back, per group (the durable state checks read it). */
+  durableWhileDown: Map<string, MemoryStorage>;
 }
 
 /**
@@ -64,7 +66,7 @@ export function makeNode(id: string, seed: number, stream: number, tickMs: numbe
   const prng = new Prng(seed, stream);
   const diskMaxMs = prng.pick([2, 6, 15]);
   const node: SimNode = {
-    id, up: true, epoch: 0, tickMs, diskSlow: false, crashArmed: null, replicas: new Map(),
+    id, up: true, epoch: 0, tickMs, diskSlow: false, crashArmed: null, replicas: new Map(), durableWhileDown: new Map(),
     disk: new SimDisk(prng, () => (node.diskSlow ? prng.between(20, 150) : prng.between(1, diskMaxMs))),
   };
   return node;

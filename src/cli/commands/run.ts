@@ -11,7 +11,7 @@ import { UsageError, type CommandSpec, type ParsedCommand } from "./spec.js";
 import { formatRows, type Formatter } from "./output.js";
 import { ControlClient, ControlError } from "../../node/control-client.js";
 import { CookieError, resolveCookie } from "../../node/cookie.js";
-import { CONTROL_PORT_OFFSET } from "../../config/config.js";
+import { CONTROL_PORT_OFFSET, hostnameShort } from "../../config/config.js";
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 64;
@@ -108,14 +108,14 @@ export async function runWarrenctl(argv: string[], output: Output, environment: 
     return EXIT_USAGE;
   }
   const quiet = global.quiet === true || global.silent === true || formatter === "json";
-  const nodeName = typeof global.node === "string" ? global.node : (environment.WARREN_NODENAME ?? environment.RABBITMQ_NODENAME ?? `warren@${hostname().split(".")[0]}`);
+  const nodeName = typeof global.node === "string" ? global.node : (environment.WARREN_NODENAME ?? environment.RABBITMQ_NODENAME ?? `warren@${hostnameShort()}`);
   let extra: Record<string, unknown> = {};
   let address: { host: string; port: number };
   let cookie: string;
   try {
     if (command.before !== undefined) extra = command.before(parsed);
     address = nodeAddress(nodeName, typeof global["control-port"] === "string" ? global["control-port"] : undefined, environment);
-    cookie = typeof global["erlang-cookie"] === "string" ? global["erlang-cookie"] : resolveCookie(environment, undefined, false).cookie;
+    cookie = typeof global["erlang-cookie"] === "string" ? global["erlang-cookie"] : resolveCookie(environment).cookie;
   } catch (error) {
     if (error instanceof UsageError) {
       output.error(`Error: ${error.message}`);

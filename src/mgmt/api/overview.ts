@@ -7,6 +7,7 @@ import { cpus, freemem, totalmem } from "node:os";
 import type { ManagementContext, Params } from "../http.js";
 import { badRequest, bodyOf, notFound, requireAdministrator, requireMonitor, visibleVhosts } from "../http.js";
 import { brokerStats } from "../stats.js";
+import { processResources } from "../process-resources.js";
 import { diskFreeBytes } from "../../broker/alarms.js";
 import { applyDefinitionCommand, operationsState } from "../../broker/definitions.js";
 import { RABBITMQ_COMPATIBLE_VERSION } from "../../broker/definitions-json.js";
@@ -19,6 +20,9 @@ const EXCHANGE_TYPES = [
   ["headers", "AMQP headers exchange, as per the AMQP specification"],
   ["topic", "AMQP topic exchange, as per the AMQP specification"],
 ].map(([name, description]) => ({ name, description, enabled: true }));
+
+/** RabbitMQ's default Erlang process limit (+P 1048576), reported as proc_total. */
+const ERLANG_PROCESS_LIMIT_DEFAULT = 1_048_576;
 
 export function clusterName(context: ManagementContext): string {
   const value = operationsState(context.broker).globalParameters.get("cluster_name");
@@ -34,6 +38,7 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
   const broker = context.broker;
   const alarms = context.alarms();
   const memory = process.memoryUsage();
+  const resources = processResources(broker);
   return {
     name: context.nodeName,
     type: "disc",
@@ -49,11 +54,16 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     disk_free_details: { rate: 0 },
     disk_free_limit: broker.config.diskFreeLimitBytes,
     disk_free_alarm: alarms.disk,
-    fd_total: 1_048_576,
-    sockets_total: 1_048_576,
-    sockets_used: broker.connections.size,
-    proc_total: 1_048_576,
+    fd_used: resources.fileDescriptorsUsed,
+    fd_used_details: { rate: 0 },
+    fd_total: resources.fileDescriptorsTotal,
+    sockets_used: resources.socketsUsed,
+    sockets_used_details: { rate: 0 },
+    sockets_total: resources.socketsTotal,
+    // Erlang processes have no counterpart: one event loop, against RabbitMQ's default process limit.
     proc_used: 1,
+    proc_used_details: { rate: 0 },
+    proc_total: ERLANG_PROCESS_LIMIT_DEFAULT,
     processors: cpus().length,
     run_queue: 0,
     partitions: [],
@@ -68,6 +78,15 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     cluster_links: [],
     os_free_memory: freemem(),
   };
+}
+
+/**
+ * The node's own name, or `rabbit@` with its host: tools written for RabbitMQ address a node as
+ * `rabbit@HOST` (nagios-plugins-rabbitmq's check_rabbitmq_server builds `nodes/rabbit@HOST`).
+ */
+function namesThisNode(context: ManagementContext, name: string): boolean {
+  const host = context.nodeName.slice(context.nodeName.indexOf("@") + 1);
+  return name === context.nodeName || name === `rabbit@${host}`;
 }
 
 export function registerOverview(app: FastifyInstance, context: ManagementContext): void {
@@ -128,7 +147,7 @@ export function registerOverview(app: FastifyInstance, context: ManagementContex
 
   app.get<{ Params: Params }>("/api/nodes/:name", async (request) => {
     requireMonitor(request);
-    if (request.params.name !== context.nodeName) throw notFound();
+    if (!namesThisNode(context, request.params.name)) throw notFound();
     return nodeJson(context);
   });
 

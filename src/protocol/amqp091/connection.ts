@@ -20,6 +20,7 @@ import { parseSaslResponse } from "./sasl.js";
 import { connectionStartFrame } from "./server-properties.js";
 import { checkChannelLimit, checkConnectionLimits } from "../../broker/limits-check.js";
 import { outputBuffers } from "../../lib/output-buffers.js";
+import { unmapIpv4 } from "../../lib/ip-address.js";
 
 const FRAME_METHOD = 1;
 const FRAME_HEADER = 2;
@@ -91,7 +92,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
     this.broker = broker;
     this.socket = socket;
     this.id = broker.allocateConnectionId();
-    this.remoteAddress = socket.remoteAddress ?? "";
+    this.remoteAddress = unmapIpv4(socket.remoteAddress ?? "");
     this.remotePort = socket.remotePort ?? 0;
     this.frameMaxBytes = broker.config.frameMaxBytes;
     this.channelMax = broker.config.channelMax;
@@ -142,7 +143,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       protocol: "AMQP 0-9-1",
       user: this.userValue?.name,
       vhost: this.vhostValue?.name,
-      host: socket.localAddress ?? "",
+      host: unmapIpv4(socket.localAddress ?? ""),
       port: socket.localPort ?? 0,
       peerHost: this.remoteAddress,
       peerPort: this.remotePort,
@@ -459,7 +460,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   /** RabbitMQ's connection name, for the log. */
   get name(): string {
-    return `${this.remoteAddress}:${this.remotePort} -> ${this.socket.localAddress ?? ""}:${this.socket.localPort ?? 0}`;
+    return `${this.remoteAddress}:${this.remotePort} -> ${unmapIpv4(this.socket.localAddress ?? "")}:${this.socket.localPort ?? 0}`;
   }
 
   /**

@@ -11,7 +11,8 @@ import type { Socket } from "node:net";
 import type { Broker, BrokerConnection, ConnectionInfo } from "../../broker/broker.js";
 import type { User } from "../../auth/users.js";
 import type { Vhost } from "../../broker/vhost.js";
-import { HANDSHAKE_TIMEOUT_MS, MQTT_KEEP_ALIVE_GRACE_FACTOR, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import { FLOW_HOLD_MS_MAX, HANDSHAKE_TIMEOUT_MS, MQTT_KEEP_ALIVE_GRACE_FACTOR, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED, SOCKET_WRITE_BUFFER_BYTES_HIGH } from "../../config/limits.js";
+import type { FlowControlled, QueueHandle } from "../../queue/queue-type.js";
 import { BrokerError } from "../../errors/registry.js";
 import type { MqttContext } from "./context.js";
 import { PacketParser, type PacketSink } from "./packet-parser.js";
@@ -25,7 +26,7 @@ import type { Session, SessionConnection } from "./session.js";
 
 type State = "awaiting-connect" | "connected" | "closed";
 
-export class MqttConnection implements BrokerConnection, PacketSink, SessionConnection {
+export class MqttConnection implements BrokerConnection, PacketSink, SessionConnection, FlowControlled {
   readonly id: number;
   private readonly broker: Broker;
   private readonly context: MqttContext;
@@ -50,6 +51,16 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   private corked = false;
   private receivedBytes = 0;
   private sentBytes = 0;
+  /** Whether the client ever published: only publishers are blocked by alarms (as AMQP's are). */
+  private hasPublished = false;
+  private blockedByAlarm = false;
+  /** Queues holding this connection back until they catch up (flow control), as AMQP's. */
+  private readonly flowHolds = new Set<QueueHandle>();
+  private flowHeldSinceMs = 0;
+  private flowGraceUntilMs = 0;
+  /** The client does not read what we send: no more input (whose answers would pile up) until it does. */
+  private heldForOutput = false;
+  private readingPaused = false;
   private readonly uncork = (): void => {
     this.corked = false;
     this.socket.uncork();
@@ -104,6 +115,13 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     }
     this.sentBytes += packet.length;
     this.socket.write(packet);
+    // Deliveries stop at the high-water mark (outputBlocked); answers to the client's own packets
+    // (acks, SUBACK, PINGRESP) do not, so input stops instead: what we write stays bounded by the
+    // mark plus the answers to one chunk of input.
+    if (!this.heldForOutput && this.socket.writableLength > SOCKET_WRITE_BUFFER_BYTES_HIGH) {
+      this.heldForOutput = true;
+      this.updateReading();
+    }
   }
 
   private onData(chunk: Buffer): void {
@@ -123,6 +141,80 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   }
 
   private onDrain(): void {
+    try {
+      this.lastReceivedMs = Date.now(); // the client is reading: alive, whatever keep-alive says
+      if (this.heldForOutput) {
+        this.heldForOutput = false;
+        this.updateReading();
+      }
+      this.sessionValue?.resume();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  // ---- back-pressure on the publisher ---------------------------------------------------------
+
+  /** The client sent a PUBLISH: under an alarm it is blocked from now on. */
+  notePublish(): void {
+    this.hasPublished = true;
+    if (this.broker.resources.blocking) this.alarmChanged(true);
+  }
+
+  /**
+   * Memory or disk alarm (RabbitMQ's conserve_resources): a connection that publishes is no
+   * longer read from, so its publishes wait in the network; deliveries to it go on. MQTT has no
+   * connection.blocked; RabbitMQ's MQTT plugin also just stops reading.
+   */
+  alarmChanged(blocking: boolean): void {
+    if (this.state !== "connected" || !this.hasPublished || blocking === this.blockedByAlarm) return;
+    this.blockedByAlarm = blocking;
+    this.updateReading();
+  }
+
+  /**
+   * A queue this connection publishes into is far behind its consumers (RabbitMQ's credit
+   * flow): stop reading until it catches up. Never for a queue this connection's session
+   * consumes from: its PUBACKs travel on the same socket and would hold the queue back too.
+   */
+  holdForFlow(queue: QueueHandle): void {
+    if (this.flowHolds.has(queue) || this.broker.nowMs < this.flowGraceUntilMs) return;
+    for (const consumed of this.sessionValue?.queues() ?? []) if (consumed === queue) return;
+    if (this.flowHolds.size === 0) this.flowHeldSinceMs = this.broker.nowMs;
+    this.flowHolds.add(queue);
+    queue.holdPublisher(this);
+    this.updateReading();
+  }
+
+  flowRelieved(queue: QueueHandle): void {
+    if (!this.flowHolds.delete(queue)) return;
+    this.updateReading();
+  }
+
+  private updateReading(): void {
+    const pause = this.state !== "closed" && (this.blockedByAlarm || this.flowHolds.size > 0 || this.heldForOutput);
+    if (pause === this.readingPaused) return;
+    this.readingPaused = pause;
+    if (pause) {
+      this.parser.pause();
+      this.socket.pause();
+      return;
+    }
+    this.lastReceivedMs = Date.now(); // a held client could not be heard: keep-alive starts again
+    this.socket.resume();
+    // Not now: this may run inside another connection's work (a consumer's ack drained the queue).
+    process.nextTick(resumeParsing, this);
+  }
+
+  /** Parses what waited while the connection was held, as if it had just been read. */
+  resumeParsing(): void {
+    if (this.readingPaused || this.state === "closed" || !this.parser.isPaused) return;
+    try {
+      this.parser.resume();
+    } catch (error) {
+      this.fail(error, ReasonCode.IMPLEMENTATION_SPECIFIC_ERROR);
+      return;
+    }
     try {
       this.sessionValue?.resume();
     } catch (error) {
@@ -330,8 +422,16 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
       this.close(true);
       return;
     }
-    // A client silent for one and a half keep-alive periods is gone [MQTT-3.1.2-24].
-    if (this.state === "connected" && this.keepAliveSeconds > 0 && nowMs - this.lastReceivedMs > this.keepAliveSeconds * 1000 * MQTT_KEEP_ALIVE_GRACE_FACTOR) {
+    if (this.flowHolds.size > 0 && nowMs - this.flowHeldSinceMs >= FLOW_HOLD_MS_MAX) {
+      // A bounded hold: two clients publishing into each other's queues must not hold each other for ever.
+      for (const queue of this.flowHolds) this.flowHolds.delete(queue);
+      this.flowGraceUntilMs = nowMs + FLOW_HOLD_MS_MAX;
+      this.updateReading();
+    }
+    // A client silent for one and a half keep-alive periods is gone [MQTT-3.1.2-24]; one we do
+    // not read (alarm, flow control) cannot be heard, and is not judged.
+    const heldByUs = this.blockedByAlarm || this.flowHolds.size > 0;
+    if (this.state === "connected" && !heldByUs && this.keepAliveSeconds > 0 && nowMs - this.lastReceivedMs > this.keepAliveSeconds * 1000 * MQTT_KEEP_ALIVE_GRACE_FACTOR) {
       this.fail(new MqttProtocolError(ReasonCode.KEEP_ALIVE_TIMEOUT, "keep-alive timeout"));
     }
   }
@@ -375,4 +475,8 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
       channels: [],
     };
   }
+}
+
+function resumeParsing(connection: MqttConnection): void {
+  connection.resumeParsing();
 }

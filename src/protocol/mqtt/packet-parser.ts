@@ -45,11 +45,47 @@ export class PacketParser {
     this.maxPacketSizeBytes = maxPacketSizeBytes;
   }
 
+  /** Input that arrived or was left over while paused, in order. */
+  private readonly pendingChunks: Buffer[] = [];
+  private paused = false;
+
   /** Consumes a chunk; throws MqttProtocolError on malformed framing or an oversized packet. */
   feed(chunk: Buffer): void {
+    if (this.paused || this.pendingChunks.length > 0) {
+      this.pendingChunks.push(chunk);
+      return;
+    }
+    this.consume(chunk);
+  }
+
+  /**
+   * Stops at the end of the packet being handled: the rest waits, unparsed, until resume().
+   * Flow control and alarms pause a publisher so that it stops at the publish that filled a
+   * queue, not 64 KiB of publishes later.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Parses what waited (until paused again); throws as feed() does. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    while (!this.paused && !this.stopped && this.pendingChunks.length > 0) this.consume(this.pendingChunks.shift() as Buffer);
+  }
+
+  private consume(chunk: Buffer): void {
     let offset = 0;
     const length = chunk.length;
     while (offset < length && !this.stopped) {
+      if (this.paused) {
+        this.pendingChunks.unshift(chunk.subarray(offset));
+        return;
+      }
       if (this.state === STATE_FIXED_HEADER) {
         const byte = chunk[offset++];
         this.type = byte >>> 4;

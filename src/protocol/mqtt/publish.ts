@@ -18,6 +18,8 @@ import type { User } from "../../auth/users.js";
 import { MQTT_TOPIC_ALIAS_MAXIMUM } from "../../config/limits.js";
 import { Deque } from "../../lib/deque.js";
 import { DurableWaits } from "../../broker/durable-waits.js";
+import { Publisher } from "../../broker/publish.js";
+import type { QueueHandle } from "../../queue/queue-type.js";
 import { MessageLostError, type MqttContext } from "./context.js";
 import type { Session } from "./session.js";
 import { MqttMessage } from "./message-mapping.js";
@@ -36,6 +38,10 @@ export interface PublishingConnection {
   send(packet: Buffer): void;
   /** Closes the connection for a broker-side failure (MQTT 5: DISCONNECT with `reasonCode`). */
   abort(reasonCode: number, reason: string): void;
+  /** A PUBLISH arrived: alarms block this connection from now on. */
+  notePublish(): void;
+  /** A queue it published into is far behind its consumers: stop reading until it catches up. */
+  holdForFlow(queue: QueueHandle): void;
   /** Serving the connection failed in Warren's own code: close it and log why. */
   failInternally(error: unknown): void;
 }
@@ -78,17 +84,22 @@ export class InboundPublisher {
   /** The PUBLISHes whose acknowledgement waits for durable queues, by token. */
   private readonly waitingForQueues = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
+  /** This connection's way into the broker's publish path: it holds the connection when a target queue is overloaded. */
+  private readonly publisher: Publisher;
+
   constructor(context: MqttContext, connection: PublishingConnection) {
     this.context = context;
     this.connection = connection;
+    this.publisher = new Publisher({ nodeStats: context.broker.stats, onOverloaded: (queue) => connection.holdForFlow(queue) });
   }
 
   /** Publishes through the broker's publish path; for QoS 1/2 also what the ack waits for. */
   private publish(message: MqttMessage, qos: number): { count: number; durable: Promise<void> | undefined } {
-    if (qos === 0) return { count: this.context.route(this.connection.vhost, message), durable: undefined };
+    const vhost = this.connection.vhost;
+    if (qos === 0) return { count: this.publisher.publish(vhost, message), durable: undefined };
     const waits = this.waits;
     const token = waits.open();
-    const count = this.context.route(this.connection.vhost, message, waits, token);
+    const count = this.publisher.publish(vhost, message, waits, token);
     if (waits.waitingFor(token) === 0) {
       waits.flush();
       return { count, durable: undefined };
@@ -113,6 +124,7 @@ export class InboundPublisher {
     if (!this.permitted) {
       checkPermitted(connection.user, connection.vhost.name, "write", "exchange", this.context.options.exchange);
       this.permitted = true;
+      connection.notePublish();
     }
     const session = connection.session;
     if (packet.qos === 2 && session.inboundQos2.has(packet.packetId)) {
