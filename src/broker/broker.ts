@@ -2,7 +2,7 @@
  * The broker: vhosts, users, and the connections attached to it. Protocol
  * adapters call into it; it never calls a protocol (DESIGN.md §2).
  */
-import { Counters } from "../lib/counters.js";
+import { Counters, NodeEventCounters } from "../lib/counters.js";
 import { ResourceMonitor, type AlarmState } from "./alarms.js";
 import { SpillArea } from "../queue/classic/spill-area.js";
 import type { BrokerConfig } from "../config/config.js";
@@ -92,6 +92,8 @@ export class Broker {
   /** The node's clock, timers, randomness and disk, handed in by whoever builds the broker (node/, a test). */
   readonly io: Io;
   readonly stats: Counters;
+  /** Connections, channels and queues opened and deleted, messages routed: read by /metrics. */
+  readonly events = new NodeEventCounters();
   /** A coarse clock, refreshed by the tick: read it instead of the clock on a hot path. */
   nowMs: number;
   /** Scratch space for paging transient messages of long queues out of memory (made when first needed). */
@@ -168,6 +170,7 @@ export class Broker {
     const vhost = new Vhost(name, this.io.time, (message) => this.logger.warn(message), (kind, objectName) => this.effectivePolicy(name, kind, objectName).definition);
     vhost.proposer = this.metadata;
     vhost.spill = this.spill;
+    vhost.events = this.events;
     this.onVhostAdded?.(vhost);
     return vhost;
   }
@@ -195,6 +198,7 @@ export class Broker {
 
   attach(connection: BrokerConnection): void {
     this.connections.add(connection);
+    this.events.connectionsOpened++;
   }
 
   detach(connection: BrokerConnection): void {

@@ -3,7 +3,7 @@
  * Every check here reports RabbitMQ's reply code and text, so clients that
  * match on them keep working.
  */
-import { Counters } from "../lib/counters.js";
+import { Counters, NodeEventCounters } from "../lib/counters.js";
 import { fail, BrokerError } from "../errors/registry.js";
 import { EMPTY_TABLE, type FieldTable } from "../message/field-table.js";
 import { Exchange, DefaultExchangeRouting, type ExchangeDeclaration } from "./exchange.js";
@@ -67,6 +67,8 @@ export class Vhost {
   /** The queues whose tick() has something to do (message TTLs, x-expires): the clock visits only these. */
   private readonly ticking = new Set<QueueHandle>();
   readonly stats: Counters;
+  /** The node's event counters (the broker hands its own in when it adds the vhost): deletions are counted here. */
+  events = new NodeEventCounters();
   /** The node's clock (the broker's): queue TTLs, x-expires and dead-lettering timestamps read it. */
   private readonly clock: Clock;
   /** For each destination, the exchanges that have a binding to it. */
@@ -446,6 +448,7 @@ export class Vhost {
     this.ticking.delete(queue);
     this.removeBindingsTo(queue);
     this.deletedMessageCount = queue.delete();
+    this.events.queuesDeleted++;
   }
 
   private bindingEnds(record: BindingRecord): { source: Exchange; destination: BindingDestination } | undefined {

@@ -4,6 +4,7 @@
  * warren-conf.ts), then environment variables. `WARREN_*` names come first; the
  * `RABBITMQ_*` spellings are accepted as aliases so container setups carry over.
  */
+// node:fs directly: the configuration is resolved at start-up, before the node (and its io) is built.
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import {

@@ -7,6 +7,7 @@
  * Format: one setting per line; `#` starts a comment at the start of a line or after
  * whitespace; blank lines are ignored; surrounding whitespace is trimmed.
  */
+// node:fs directly: warren.conf is read once at start-up, to decide how the node (and its io) is built.
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute } from "node:path";
 import { MESSAGE_SIZE_BYTES_LIMIT, FRAME_SIZE_BYTES_MIN, CHANNEL_MAX_LIMIT } from "./limits.js";

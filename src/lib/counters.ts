@@ -68,3 +68,23 @@ export class Counters {
 function round(rate: number): number {
   return Math.round(rate * 10) / 10;
 }
+
+/**
+ * Node-wide counts of things opened, declared and deleted, for /metrics (RabbitMQ's
+ * rabbitmq_connections_opened_total, rabbitmq_channels_opened_total, rabbitmq_queues_*_total,
+ * rabbitmq_global_messages_routed_total and _received_confirm_total). Plain fields: the
+ * code that opens or routes adds one, the scraper reads them. What was closed is what was
+ * opened less what is open now, so closing needs no hook.
+ */
+export class NodeEventCounters {
+  connectionsOpened = 0;
+  channelsOpened = 0;
+  /** queue.declare calls that were not passive (existing queues included), as RabbitMQ counts them. */
+  queuesDeclared = 0;
+  queuesCreated = 0;
+  queuesDeleted = 0;
+  /** Deliveries to queues of published messages (a message routed to three queues counts three, as in RabbitMQ 3.10). */
+  messagesRouted = 0;
+  /** Messages published on channels in confirm or transaction mode. */
+  messagesReceivedConfirm = 0;
+}

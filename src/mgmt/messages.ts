@@ -73,7 +73,9 @@ export function publishFromApi(broker: Broker, user: User, vhost: Vhost, exchang
   const header = encodeContentHeader(BASIC_CLASS_ID, payload.length, properties);
   const message = new Message(exchange.name, body.routing_key, header, payload);
   // The broker's publish path, counted as a client's publish (no confirm: the API answers at once).
-  return new Publisher({ nodeStats: broker.stats }).publish(vhost, message) > 0;
+  const routed = new Publisher({ nodeStats: broker.stats }).publish(vhost, message);
+  broker.events.messagesRouted += routed;
+  return routed > 0;
 }
 
 type AckMode = "ack_requeue_true" | "ack_requeue_false" | "reject_requeue_true" | "reject_requeue_false";

@@ -13,6 +13,7 @@ import { memoryLimitBytes, clusterName } from "./api/overview.js";
 import { diskFreeBytes } from "../broker/alarms.js";
 import { RABBITMQ_COMPATIBLE_VERSION } from "../broker/definitions-json.js";
 import { WARREN_VERSION } from "../version.js";
+import { processResources } from "./process-resources.js";
 
 type Labels = Record<string, string>;
 
@@ -69,10 +70,21 @@ export function renderMetrics(context: ManagementContext, perObject: boolean): s
   out.metric("rabbitmq_consumers", "gauge", "Consumers currently connected", [[{}, channels.reduce((sum, channel) => sum + channel.consumerCount, 0)]]);
   out.metric("rabbitmq_connection_incoming_bytes_total", "counter", "Bytes received on open connections", [[{}, connections.reduce((sum, info) => sum + info.receivedBytes, 0)]]);
   out.metric("rabbitmq_connection_outgoing_bytes_total", "counter", "Bytes sent on open connections", [[{}, connections.reduce((sum, info) => sum + info.sentBytes, 0)]]);
+  const consumerCount = channels.reduce((sum, channel) => sum + channel.consumerCount, 0);
+  out.metric("rabbitmq_channel_consumers", "gauge", "Consumers on a channel", [[{}, consumerCount]]);
+  // Closed is what was opened less what is open now: closing needs no hook on any path.
+  const events = broker.events;
+  out.metric("rabbitmq_connections_opened_total", "counter", "Total number of connections opened", [[{}, events.connectionsOpened]]);
+  out.metric("rabbitmq_connections_closed_total", "counter", "Total number of connections closed or terminated", [[{}, Math.max(0, events.connectionsOpened - broker.connections.size)]]);
+  out.metric("rabbitmq_channels_opened_total", "counter", "Total number of channels opened", [[{}, events.channelsOpened]]);
+  out.metric("rabbitmq_channels_closed_total", "counter", "Total number of channels closed", [[{}, Math.max(0, events.channelsOpened - channels.length)]]);
   out.metric("rabbitmq_channel_messages_unacked", "gauge", "Messages delivered on channels and not yet acknowledged", [[{}, channels.reduce((sum, channel) => sum + channel.unackedCount, 0)]]);
 
   const queues = [...broker.vhosts.values()].flatMap((vhost) => [...vhost.queues.values()]);
   out.metric("rabbitmq_queues", "gauge", "Queues available", [[{}, queues.length]]);
+  out.metric("rabbitmq_queues_declared_total", "counter", "Total number of queues declared", [[{}, events.queuesDeclared]]);
+  out.metric("rabbitmq_queues_created_total", "counter", "Total number of queues created", [[{}, events.queuesCreated]]);
+  out.metric("rabbitmq_queues_deleted_total", "counter", "Total number of queues deleted", [[{}, events.queuesDeleted]]);
   const queueSamples = (value: (queue: (typeof queues)[number]) => number): [Labels, number][] =>
     perObject ? queues.map((queue) => [{ vhost: queue.vhost, queue: queue.name }, value(queue)]) : [[{}, queues.reduce((sum, queue) => sum + value(queue), 0)]];
   out.metric("rabbitmq_queue_messages_ready", "gauge", "Messages ready to be delivered to consumers", queueSamples((queue) => queue.readyCount));
@@ -86,6 +98,16 @@ export function renderMetrics(context: ManagementContext, perObject: boolean): s
     out.metric(name, "counter", help, [[{}, counters.reduce((sum, counter) => sum + stats.global.total(counter), 0)]]);
   }
 
+  // RabbitMQ labels these two with the protocol; Warren counts them on AMQP 0-9-1 channels and the HTTP API's publish (which RabbitMQ also serves through an AMQP channel).
+  out.metric("rabbitmq_global_messages_received_confirm_total", "counter", "Total number of messages received from publishers expecting confirmations", [[{ protocol: "amqp091" }, events.messagesReceivedConfirm]]);
+  out.metric("rabbitmq_global_messages_routed_total", "counter", "Total number of messages routed to queues or streams", [[{ protocol: "amqp091" }, events.messagesRouted]]);
+
+  const resources = processResources(broker);
+  out.metric("rabbitmq_process_open_fds", "gauge", "Open file descriptors", [[{}, resources.fileDescriptorsUsed]]);
+  out.metric("rabbitmq_process_max_fds", "gauge", "Open file descriptors limit", [[{}, resources.fileDescriptorsTotal]]);
+  out.metric("rabbitmq_process_open_tcp_sockets", "gauge", "Open TCP sockets", [[{}, resources.socketsUsed]]);
+  out.metric("rabbitmq_process_max_tcp_sockets", "gauge", "Open TCP sockets limit", [[{}, resources.socketsTotal]]);
+
   const alarms = context.alarms();
   out.metric("rabbitmq_process_resident_memory_bytes", "gauge", "Memory used in bytes (resident set size)", [[{}, process.memoryUsage().rss]]);
   out.metric("rabbitmq_resident_memory_limit_bytes", "gauge", "Memory high watermark in bytes", [[{}, memoryLimitBytes(context)]]);
@@ -93,7 +115,7 @@ export function renderMetrics(context: ManagementContext, perObject: boolean): s
   out.metric("rabbitmq_disk_space_available_limit_bytes", "gauge", "Free disk space low watermark in bytes", [[{}, broker.config.diskFreeLimitBytes]]);
   out.metric("rabbitmq_alarms_memory_used_watermark", "gauge", "1 while the memory alarm is in effect", [[{}, alarms.memory ? 1 : 0]]);
   out.metric("rabbitmq_alarms_free_disk_space_watermark", "gauge", "1 while the free disk space alarm is in effect", [[{}, alarms.disk ? 1 : 0]]);
-  out.metric("rabbitmq_erlang_uptime_seconds", "gauge", "Node uptime", [[{}, (Date.now() - context.startedAtMs) / 1000]]);
+  out.metric("rabbitmq_erlang_uptime_seconds", "gauge", "Node uptime", [[{}, (context.broker.io.time.nowMs() - context.startedAtMs) / 1000]]);
   return out.text();
 }
 

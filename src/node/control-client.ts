@@ -45,6 +45,7 @@ export class ControlClient {
         client.pending.clear();
         socket.destroy();
       };
+      // A real timer: the client runs in warrenctl's own short-lived process, never inside a node, so there is no node io to use.
       const timer = setTimeout(() => fail(new ControlError("unreachable", `timed out after ${timeoutMs} ms waiting for the node at ${host}:${port}`)), timeoutMs);
       socket.on("error", (error: NodeJS.ErrnoException) => fail(new ControlError("unreachable", `cannot connect to ${host}:${port} (${error.code ?? error.message})`)));
       socket.on("close", () => fail(new ControlError(authenticated ? "remote" : "unreachable", `the node at ${host}:${port} closed the connection`)));

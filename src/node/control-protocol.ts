@@ -9,6 +9,7 @@
  * each side proves it knows the cookie without sending it. Then requests
  * {id, method, params} get {id, result} or {id, error: {message}}.
  */
+// Handshake nonces are secrets: they come from node:crypto, never from io's Random (io/random.ts).
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
 

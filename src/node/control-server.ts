@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "../io/logger.js";
+import type { Timers } from "../io/time.js";
 import { LineReader, PROTOCOL_VERSION, REQUEST_LINE_BYTES_MAX, freshNonce, proof, proofMatches, send } from "./control-protocol.js";
 
 export type MethodTable = Record<string, (params: Record<string, unknown>) => unknown>;
@@ -15,6 +16,8 @@ export interface ControlServerOptions {
   readonly cookie: string;
   readonly nodeName: string;
   readonly logger: Logger;
+  /** The node's timers: a client that does not finish the handshake in time is dropped. */
+  readonly timers: Timers;
 }
 
 export interface ControlServer {
@@ -55,8 +58,7 @@ function serve(socket: Socket, options: ControlServerOptions, methods: MethodTab
   const serverNonce = freshNonce();
   let clientNonce: string | undefined;
   const peer = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`;
-  const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
-  timer.unref();
+  const timer = options.timers.after(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
   const reader = new LineReader(
     socket,
     (message) => {
@@ -67,7 +69,7 @@ function serve(socket: Socket, options: ControlServerOptions, methods: MethodTab
           return refuse(`authentication failed: the cookie does not match the cookie of node ${options.nodeName}`);
         }
         clientNonce = message.nonce;
-        clearTimeout(timer);
+        timer.cancel();
         reader.limitBytes = REQUEST_LINE_BYTES_MAX;
         return send(socket, { type: "welcome", node: options.nodeName, proof: proof(options.cookie, "server", clientNonce, serverNonce) });
       }
@@ -78,7 +80,7 @@ function serve(socket: Socket, options: ControlServerOptions, methods: MethodTab
   send(socket, { type: "challenge", node: options.nodeName, nonce: serverNonce, version: PROTOCOL_VERSION });
 
   function refuse(reason: string): void {
-    clearTimeout(timer);
+    timer.cancel();
     send(socket, { type: "refused", reason });
     socket.end();
   }

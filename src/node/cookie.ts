@@ -13,6 +13,7 @@
  * needs WARREN_COOKIE. A file others can read is refused, as Erlang refuses one.
  */
 import { randomInt } from "node:crypto";
+// node:fs directly: the cookie is read by warrenctl and by warren-server before a node (and its io) exists.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";

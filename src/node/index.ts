@@ -3,6 +3,7 @@
  * and the control port — which `startBroker()` and `warren-server` are meant to use. Every
  * port may be 0 (a free one is picked), so test suites can run many nodes side by side.
  */
+// The embedded node's cookie is a secret: it comes from node:crypto, never from io's Random (io/random.ts).
 import { randomBytes } from "node:crypto";
 import { defaultConfig, type BrokerConfig } from "../config/config.js";
 import { loadConfig } from "../config/warren-conf.js";
@@ -70,7 +71,7 @@ export async function startNode(options: NodeOptions = {}): Promise<RunningNode>
     return stopped;
   };
   if (enableControl) {
-    control = await startControlServer({ host: listenHost(config.controlHost), port: config.controlPort, cookie, nodeName: config.nodeName, logger }, nodeMethods(node, () => {
+    control = await startControlServer({ host: listenHost(config.controlHost), port: config.controlPort, cookie, nodeName: config.nodeName, logger, timers: io.time }, nodeMethods(node, () => {
       void stop().then(() => onStopRequested?.());
     }));
     node.controlPort = control.port;

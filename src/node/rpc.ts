@@ -11,6 +11,7 @@ import { exportDefinitions, importDefinitions } from "../broker/definitions-json
 import { parseSizeBytes } from "../config/warren-conf.js";
 import { WARREN_VERSION } from "../version.js";
 import { diskFreeBytes } from "../broker/alarms.js";
+import { pause } from "../io/time.js";
 
 export function nodeMethods(node: WarrenNode, requestStop: () => void): MethodTable {
   return {
@@ -25,10 +26,11 @@ export function nodeMethods(node: WarrenNode, requestStop: () => void): MethodTa
       alarms: [],
     }),
     await_startup: async (params) => {
-      const deadlineMs = Date.now() + Number(params.timeout_ms ?? 60_000);
+      const time = node.broker.io.time;
+      const deadlineMs = time.nowMs() + Number(params.timeout_ms ?? 60_000);
       while (!node.isRunning) {
-        if (Date.now() > deadlineMs) throw new Error("timed out waiting for the application to start");
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        if (time.nowMs() > deadlineMs) throw new Error("timed out waiting for the application to start");
+        await pause(time, 100);
       }
     },
     stop_app: () => node.stopApp(),
@@ -90,7 +92,7 @@ function status(node: WarrenNode): Record<string, unknown> {
     product_version: WARREN_VERSION,
     runtime_version: `Node.js ${process.version}`,
     is_running: node.isRunning,
-    uptime_seconds: Math.floor((Date.now() - node.startedAtMs) / 1000),
+    uptime_seconds: Math.floor((node.broker.io.time.nowMs() - node.startedAtMs) / 1000),
     config_files: node.config.configFile === undefined ? [] : [node.config.configFile],
     data_directory: node.config.dataDir ?? "",
     log_directory: node.config.logDir ?? "",

@@ -6,6 +6,8 @@
  * file when it stops; `warrenctl stop` stops it.
  */
 import { spawn } from "node:child_process";
+// node:fs and real time directly: this is the process's entry point (pid file, -detached start-up),
+// running before a node and its io exist.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";

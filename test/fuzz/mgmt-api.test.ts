@@ -168,7 +168,8 @@ test("the write endpoints answer random and hostile bodies with a 2xx or a 4xx, 
     }),
     settings,
   );
-  // The node also still serves AMQP clients after all of it.
+  // The node also still serves AMQP clients after all of it (the fuzz may have set a queue limit of 0: lift it).
+  await call("DELETE", "/api/vhost-limits/%2F/max-queues");
   const connection = await amqp.connect(node.url);
   const channel = await connection.createChannel();
   await channel.assertQueue("fuzz-after", { durable: true });

@@ -10,13 +10,20 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage, XDeath } from "amqplib";
 import {
-  delay, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, sharedBrokerAndConnection
+  delay, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor, sharedBrokerAndConnection, type TestBroker
 } from "../helpers/broker.js";
 
 let connection: ChannelModel;
-sharedBrokerAndConnection((_broker, opened) => {
+let broker: TestBroker;
+// The in-process broker runs on a ManualTime: message TTLs pass when passTime() says so. Against
+// RabbitMQ (WARREN_TEST_AMQP_URL) passTime() sleeps.
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
   connection = opened;
-});
+}, { manualTime: true });
+
+/** Lets the broker's time run on while a test waits for what a TTL sets off. */
+const TIME_STEP_MS = 100;
 
 const channel = (): Promise<Channel> => openChannel(connection);
 
@@ -35,6 +42,7 @@ async function declareExchange(ch: Channel, prefix: string, type: string): Promi
 /** The next message in `queue`, waiting for it to be dead-lettered there. */
 async function nextIn(ch: Channel, queue: string): Promise<GetMessage> {
   return waitFor(async () => {
+    await broker.passTime(TIME_STEP_MS);
     const message = await ch.get(queue, { noAck: true });
     return message === false ? undefined : message;
   }, 3_000, `a message in ${queue}`);
@@ -156,7 +164,17 @@ describe("delayed retry: work queue → reject → retry queue with TTL → back
       }, { noAck: false });
     });
     ch.sendToQueue(work, Buffer.from("job"));
+    let finished = false;
+    void done.then(() => (finished = true));
+    const driveTime = (async () => {
+      // Each round trip on the channel lets the consumer's reject reach the broker before time moves on.
+      while (!finished) {
+        await broker.passTime(TIME_STEP_MS);
+        await ch.checkQueue(wait);
+      }
+    })();
     await Promise.race([done, delay(10_000).then(() => { throw new Error(`retry rounds incomplete: ${JSON.stringify(seen)}`); })]);
+    await driveTime;
     assert.deepEqual(seen.map(({ rejected, expired }) => [rejected, expired]), [[0, 0], [1, 1], [2, 2], [3, 3]]);
     // The latest death first: the expiry that brought it back, then the rejection before it.
     assert.deepEqual(seen.slice(1).map((s) => s.order), [["wait:expired", "work:rejected"], ["wait:expired", "work:rejected"], ["wait:expired", "work:rejected"]]);
@@ -172,7 +190,8 @@ describe("dead-letter cycles", { timeout: SUITE_TIMEOUT_MS }, () => {
     const ch = await channel();
     const queue = await declare(ch, "cycle-self", { "x-message-ttl": 50, "x-dead-letter-exchange": "" });
     ch.sendToQueue(queue, Buffer.from("once"));
-    await delay(600);
+    await ch.checkQueue(queue); // the message is in the queue before its time runs
+    await broker.passTime(600);
     assert.equal(await readyCount(ch, queue), 0);
     assert.equal(await ch.get(queue, { noAck: true }), false);
   });
@@ -189,7 +208,11 @@ describe("dead-letter cycles", { timeout: SUITE_TIMEOUT_MS }, () => {
     await ch.bindQueue(a, toA, "");
     await ch.bindQueue(watch, toA, "");
     ch.sendToQueue(a, Buffer.from("loop"));
-    await delay(1_200);
+    // Step by step, so each dead letter reaches its next queue before that queue's TTL is judged.
+    for (let elapsedMs = 0; elapsedMs < 1_200; elapsedMs += TIME_STEP_MS) {
+      await broker.passTime(TIME_STEP_MS);
+      await ch.checkQueue(a);
+    }
     assert.equal(await readyCount(ch, a), 0);
     assert.equal(await readyCount(ch, b), 0);
     const seen: Array<Array<[string, string, number]>> = [];
@@ -208,7 +231,10 @@ describe("dead-letter cycles", { timeout: SUITE_TIMEOUT_MS }, () => {
     await ch.assertQueue(back, { exclusive: true, arguments: { "x-message-ttl": 50, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue } });
     ch.sendToQueue(queue, Buffer.from("again"));
     for (let round = 1; round <= 3; round += 1) {
-      const message = await waitFor(async () => (await ch.get(queue, { noAck: false })) || undefined, 3_000, `round ${round}`);
+      const message = await waitFor(async () => {
+        await broker.passTime(TIME_STEP_MS);
+        return (await ch.get(queue, { noAck: false })) || undefined;
+      }, 3_000, `round ${round}`);
       const expected = round === 1 ? [] : [[back, "expired", round - 1], [queue, "rejected", round - 1]];
       assert.deepEqual(deaths(message).map((d) => [d.queue, d.reason, d.count]), expected);
       ch.reject(message, false);

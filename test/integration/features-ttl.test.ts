@@ -9,13 +9,17 @@ import assert from "node:assert/strict";
 import type { Channel, ChannelModel, ConsumeMessage, Options, XDeath } from "amqplib";
 import {
   delay, expectAmqpError, Inbox, openChannel, SUITE_TIMEOUT_MS, uniqueName, waitFor,
-  sharedBrokerAndConnection
+  sharedBrokerAndConnection, type TestBroker
 } from "../helpers/broker.js";
 
 let connection: ChannelModel;
-sharedBrokerAndConnection((_broker, opened) => {
+let broker: TestBroker;
+// The in-process broker runs on a ManualTime: a TTL or an expiry passes when passTime() says so,
+// however loaded the machine is. Against RabbitMQ (WARREN_TEST_AMQP_URL) passTime() sleeps.
+sharedBrokerAndConnection((started, opened) => {
+  broker = started;
   connection = opened;
-});
+}, { manualTime: true });
 
 const channel = (): Promise<Channel> => openChannel(connection);
 
@@ -49,7 +53,7 @@ describe("x-message-ttl", { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.equal(await getBody(ch, queue), "fresh", "within its TTL a message is delivered");
     await publish(ch, queue, "stale-1");
     await publish(ch, queue, "stale-2");
-    await delay(400);
+    await broker.passTime(400);
     // RabbitMQ removes expired messages on a timer, so the count drops without anyone reading.
     await waitFor(async () => ((await readyCount(ch, queue)) === 0 ? true : undefined), 3_000, "expired messages removed");
     assert.equal(await getBody(ch, queue), undefined, "basic.get never returns an expired message");
@@ -88,7 +92,7 @@ describe("x-message-ttl", { timeout: SUITE_TIMEOUT_MS }, () => {
     await publish(ch, queue, "held");
     const held = await ch.get(queue, { noAck: false });
     assert.ok(held);
-    await delay(500);
+    await broker.passTime(500);
     ch.nack(held, false, true);
     await delay(100);
     assert.equal(await getBody(ch, queue), undefined);
@@ -99,6 +103,7 @@ describe("x-message-ttl", { timeout: SUITE_TIMEOUT_MS }, () => {
     const target = await declare(ch, "ttl-dlq");
     const queue = await declare(ch, "ttl-dl", { "x-message-ttl": 100, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": target });
     await publish(ch, queue, "to-die");
+    await broker.passTime(300);
     const dead = await waitFor(async () => {
       const message = await ch.get(target, { noAck: true });
       return message === false ? undefined : message;
@@ -117,7 +122,7 @@ describe("per-message expiration", { timeout: SUITE_TIMEOUT_MS }, () => {
     const queue = await declare(ch, "exp-msg");
     await publish(ch, queue, "short", { expiration: "100" });
     await publish(ch, queue, "forever");
-    await delay(400);
+    await broker.passTime(400);
     assert.equal(await getBody(ch, queue), "forever");
     assert.equal(await getBody(ch, queue), undefined);
   });
@@ -148,7 +153,7 @@ describe("per-message expiration", { timeout: SUITE_TIMEOUT_MS }, () => {
     const queue = await declare(ch, "exp-behind");
     await publish(ch, queue, "long", { expiration: "60000" });
     await publish(ch, queue, "short", { expiration: "50" });
-    await delay(300);
+    await broker.passTime(300);
     // RabbitMQ 3.10.8 only looks at the head: the expired message is still counted.
     assert.equal(await readyCount(ch, queue), 2);
     assert.equal(await getBody(ch, queue), "long");
@@ -173,7 +178,7 @@ describe("the lower of x-message-ttl and expiration", { timeout: SUITE_TIMEOUT_M
     const queue = await declare(ch, "lower-msg", { "x-message-ttl": 60_000 });
     await publish(ch, queue, "short", { expiration: "100" });
     await publish(ch, queue, "queue-ttl");
-    await delay(400);
+    await broker.passTime(400);
     assert.equal(await getBody(ch, queue), "queue-ttl");
     assert.equal(await getBody(ch, queue), undefined);
   });
@@ -182,7 +187,7 @@ describe("the lower of x-message-ttl and expiration", { timeout: SUITE_TIMEOUT_M
     const ch = await channel();
     const queue = await declare(ch, "lower-queue", { "x-message-ttl": 100 });
     await publish(ch, queue, "long-expiration", { expiration: "60000" });
-    await delay(400);
+    await broker.passTime(400);
     assert.equal(await getBody(ch, queue), undefined);
   });
 });
@@ -207,7 +212,7 @@ describe("x-expires", { timeout: SUITE_TIMEOUT_MS }, () => {
   async function waitUntilGone(name: string, expiresMs: number): Promise<void> {
     const deadline = Date.now() + expiresMs + 3_000;
     for (;;) {
-      await delay(expiresMs * 2);
+      await broker.passTime(expiresMs * 2);
       if (!(await exists(name))) return;
       if (Date.now() > deadline) throw new Error(`queue '${name}' did not expire`);
     }
@@ -226,7 +231,7 @@ describe("x-expires", { timeout: SUITE_TIMEOUT_MS }, () => {
     const name = uniqueName("expires-consumed");
     await ch.assertQueue(name, { durable: false, arguments: { "x-expires": 300 } });
     const { consumerTag } = await ch.consume(name, () => {}, { noAck: true });
-    await delay(800);
+    await broker.passTime(800);
     assert.equal(await exists(name), true, "a consumer keeps the queue in use");
     await ch.cancel(consumerTag);
     await waitUntilGone(name, 300);
@@ -237,7 +242,7 @@ describe("x-expires", { timeout: SUITE_TIMEOUT_MS }, () => {
     let previous = "the declare";
     for (let round = 0; round < 6; round += 1) {
       const [label, use] = uses[round % uses.length];
-      await delay(400);
+      await broker.passTime(400);
       await use().catch((error: unknown) => {
         throw new Error(`${label} 400 ms after ${previous} did not find the queue: ${String(error)}`);
       });

@@ -2,6 +2,7 @@
  * warrenctl verbs for the node (status, stop_app, ...), for runtime objects (list_queues,
  * purge_queue, close_connection, ...) and for definitions files (export, import).
  */
+// node:fs directly: warrenctl is a client process of its own (definitions files it reads and writes), never part of a node.
 import { readFileSync, writeFileSync } from "node:fs";
 import type { CommandSpec } from "./spec.js";
 import { UsageError } from "./spec.js";

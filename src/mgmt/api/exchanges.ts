@@ -19,7 +19,7 @@ export function registerExchanges(app: FastifyInstance, context: ManagementConte
   const list = (request: Request, vhostName?: string) => {
     const broker = context.broker;
     const vhosts = vhostName === undefined ? visibleVhosts(request, broker) : [vhostFor(request, broker, vhostName)];
-    const nowMs = Date.now();
+    const nowMs = context.broker.io.time.nowMs();
     return vhosts.flatMap((vhost) => [...vhost.exchanges.values()].map((exchange) => exchangeJson(broker, vhost.name, exchange, nowMs)));
   };
   const find = (request: Request) => {
@@ -33,7 +33,7 @@ export function registerExchanges(app: FastifyInstance, context: ManagementConte
   app.get("/api/exchanges/:vhost", async (request: Request) => listResponse(list(request, request.params.vhost), request.query));
   app.get("/api/exchanges/:vhost/:name", async (request: Request) => {
     const { vhost, exchange } = find(request);
-    return { ...exchangeJson(context.broker, vhost.name, exchange, Date.now()), incoming: [], outgoing: [] };
+    return { ...exchangeJson(context.broker, vhost.name, exchange, context.broker.io.time.nowMs()), incoming: [], outgoing: [] };
   });
 
   app.put("/api/exchanges/:vhost/:name", async (request: Request, reply) => {

@@ -44,7 +44,7 @@ export function nodeJson(context: ManagementContext): Record<string, unknown> {
     type: "disc",
     running: true,
     os_pid: String(process.pid),
-    uptime: Date.now() - context.startedAtMs,
+    uptime: context.broker.io.time.nowMs() - context.startedAtMs,
     mem_used: memory.rss,
     mem_used_details: { rate: 0 },
     mem_limit: memoryLimitBytes(context),
@@ -121,7 +121,7 @@ export function registerOverview(app: FastifyInstance, context: ManagementContex
       erlang_full_version: `Node.js ${process.version}`,
       disable_stats: false,
       enable_queue_totals: true,
-      message_stats: brokerStats(broker).global.messageStats(Date.now()),
+      message_stats: brokerStats(broker).global.messageStats(context.broker.io.time.nowMs()),
       queue_totals: {
         messages: ready + unacked, messages_details: { rate: 0 },
         messages_ready: ready, messages_ready_details: { rate: 0 },

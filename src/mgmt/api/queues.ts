@@ -19,7 +19,7 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
   const list = (request: Request, vhostName?: string) => {
     const broker = context.broker;
     const vhosts = vhostName === undefined ? visibleVhosts(request, broker) : [vhostFor(request, broker, vhostName)];
-    const nowMs = Date.now();
+    const nowMs = context.broker.io.time.nowMs();
     return vhosts.flatMap((vhost) => [...vhost.queues.values()].map((queue) => queueJson(broker, context.nodeName, queue, nowMs)));
   };
   const find = (request: Request) => {
@@ -33,7 +33,7 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
   app.get("/api/queues/:vhost", async (request: Request) => listResponse(list(request, request.params.vhost), request.query));
   app.get("/api/queues/:vhost/:name", async (request: Request) => {
     const { queue } = find(request);
-    const json = queueJson(context.broker, context.nodeName, queue, Date.now());
+    const json = queueJson(context.broker, context.nodeName, queue, context.broker.io.time.nowMs());
     const consumerDetails = queue.consumers().map((consumer) => ({
       consumer_tag: consumer.tag, ack_required: !consumer.noAck, exclusive: consumer.exclusive, active: true, activity_status: "up",
       arguments: consumer.priority !== 0 ? { "x-priority": consumer.priority } : {}, queue: { name: queue.name, vhost: queue.vhost },
@@ -52,6 +52,9 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
       type: "queue.declare", vhost: vhost.name, name,
       durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: fieldTableField(body.arguments, "arguments"),
     });
+    // Counted as RabbitMQ counts the management plugin's declares (through a channel).
+    context.broker.events.queuesDeclared++;
+    if (!existed) context.broker.events.queuesCreated++;
     return created(reply, existed);
   });
 

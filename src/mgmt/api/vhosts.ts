@@ -28,7 +28,7 @@ export function registerVhosts(app: FastifyInstance, context: ManagementContext)
       cluster_state: { [context.nodeName]: "running" },
       default_queue_type: metadata.defaultQueueType ?? "undefined",
       description: metadata.description,
-      message_stats: brokerStats(context.broker).vhost(vhost.name).messageStats(Date.now()),
+      message_stats: brokerStats(context.broker).vhost(vhost.name).messageStats(context.broker.io.time.nowMs()),
       messages: ready + unacked,
       messages_details: { rate: 0 },
       messages_ready: ready,

@@ -4,7 +4,6 @@
  * close the channel; hard errors (BrokerError with a hard kind) close the connection.
  * Sections cite AMQP 0-9-1 (the XML spec's class/method names) and RabbitMQ's behaviour.
  */
-import { randomBytes } from "node:crypto";
 import { BrokerError, Errors, fail } from "../../errors/registry.js";
 import { Message } from "../../message/message.js";
 import { decodeContentHeader, encodeContentHeader, validateContentHeader } from "../../message/properties.generated.js";
@@ -391,7 +390,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
       if (method.queue.startsWith("amq.") && !this.vhost.queues.has(method.queue)) {
         throw fail.accessRefused(`queue name '${method.queue}' contains reserved prefix 'amq.*'`);
       }
-      const name = method.queue === "" ? `amq.gen-${randomBytes(16).toString("base64url")}` : method.queue;
+      const name = method.queue === "" ? `amq.gen-${this.connection.broker.io.random.bytes(16).toString("base64url")}` : method.queue;
       checkPermitted(this.connection.user, this.vhost.name, "configure", "queue", name);
       if (!this.vhost.queues.has(name)) {
         checkQueueLimit(this.connection.broker, this.vhost.name, name);
@@ -403,6 +402,10 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
         this.connection,
       );
       queue = declared.queue;
+      // Counted as RabbitMQ's channel counts them (rabbitmq_queues_declared_total, _created_total).
+      const events = this.connection.broker.events;
+      events.queuesDeclared++;
+      if (declared.created) events.queuesCreated++;
       if (declared.created && method.exclusive) this.connection.addExclusiveQueue(queue);
     }
     this.lastDeclaredQueue = queue.name;
@@ -476,7 +479,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
     const queue = method.queue === REPLY_TO_QUEUE ? this.replyToQueue(method.noAck) : this.queueNamed(method.queue);
     queue.touch(this.connection.nowMs);
     checkPermitted(this.connection.user, this.vhost.name, "read", "queue", queue.name);
-    const tag = method.consumerTag === "" ? `amq.ctag-${randomBytes(16).toString("base64url")}` : method.consumerTag;
+    const tag = method.consumerTag === "" ? `amq.ctag-${this.connection.broker.io.random.bytes(16).toString("base64url")}` : method.consumerTag;
     if (this.consumers.has(tag)) throw fail.notAllowed(`attempt to reuse consumer tag '${tag}'`);
     const existing = queue.consumers();
     if ((method.exclusive && existing.length > 0) || existing.some((consumer) => consumer.exclusive)) {
@@ -501,7 +504,7 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
   private replyToQueue(noAck: boolean): QueueHandle {
     if (!noAck) throw fail.preconditionFailed("reply consumer cannot acknowledge");
     if (this.replyQueue !== undefined) throw fail.preconditionFailed("reply consumer already set");
-    this.replyQueue = this.vhost.createReplyQueue(randomBytes(18).toString("base64url"), this.connection);
+    this.replyQueue = this.vhost.createReplyQueue(this.connection.broker.io.random.bytes(18).toString("base64url"), this.connection);
     return this.replyQueue;
   }
 
@@ -754,7 +757,11 @@ export class AmqpChannel implements ConsumerChannel, DurabilityWaiter {
 
   /** Through the broker's publish path; an unroutable mandatory message is returned (basic.return). */
   private publish(message: Message, mandatory: boolean, waits: DurableWaits | undefined, token: number): void {
-    if (this.publisher.publish(this.vhost, message, waits, token) > 0) return;
+    const routed = this.publisher.publish(this.vhost, message, waits, token);
+    const events = this.connection.broker.events;
+    events.messagesRouted += routed;
+    if (waits !== undefined) events.messagesReceivedConfirm++;
+    if (routed > 0) return;
     this.count(undefined, mandatory ? "return_unroutable" : "drop_unroutable", 1, false);
     if (mandatory) {
       this.connection.send(returnFrames(this.number, Errors.NO_ROUTE.amqpReplyCode, "NO_ROUTE", message.exchange, message.routingKey, message.header, message.body, this.connection.frameMaxBytes));

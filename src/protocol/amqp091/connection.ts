@@ -46,7 +46,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
   readonly socket: Socket;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly connectedAtMs = Date.now();
+  readonly connectedAtMs: number;
   private readonly parser: FrameParser;
   private state: State = "awaiting-header";
   private readonly channels = new Map<number, AmqpChannel>();
@@ -90,6 +90,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
 
   constructor(broker: Broker, socket: Socket) {
     this.broker = broker;
+    this.connectedAtMs = broker.io.time.nowMs();
     this.socket = socket;
     this.id = broker.allocateConnectionId();
     this.remoteAddress = unmapIpv4(socket.remoteAddress ?? "");
@@ -268,6 +269,7 @@ export class AmqpConnection implements FrameSink, BrokerConnection, ChannelConne
       }
       checkChannelLimit(this.broker, this.user);
       this.channels.set(channelNumber, new AmqpChannel(channelNumber, this));
+      this.broker.events.channelsOpened++;
       return this.sendMethod(channelNumber, { method: "channel.open-ok", channelId: EMPTY_BUFFER });
     }
     if (channel === undefined) throw fail.channelError("expected 'channel.open'");

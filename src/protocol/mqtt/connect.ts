@@ -7,7 +7,6 @@
  * `mqtt.allow_anonymous` is on; loopback-only users (guest) may connect from loopback only.
  */
 import { restoreSession } from "./subscribe.js";
-import { randomBytes } from "node:crypto";
 import { isIP } from "node:net";
 import { checkPermitted } from "../../auth/permissions.js";
 import type { User } from "../../auth/users.js";
@@ -49,7 +48,7 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
   if (clientId.length === 0) {
     // 3.1.1 allows an empty id only with a clean session [MQTT-3.1.3-7, -8]; MQTT 5 always assigns one.
     if (!v5 && !packet.cleanStart) throw refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, "empty client id without clean session");
-    clientId = `warren-${randomBytes(12).toString("hex")}`;
+    clientId = `warren-${context.broker.io.random.bytes(12).toString("hex")}`;
     assigned = true;
   }
   if (Buffer.byteLength(clientId) > MQTT_CLIENT_ID_BYTES_MAX) throw refuse(ReasonCode.CLIENT_IDENTIFIER_NOT_VALID, `client id longer than ${MQTT_CLIENT_ID_BYTES_MAX} bytes`);
@@ -83,7 +82,7 @@ export function acceptConnect(context: MqttContext, packet: ConnectPacket, peerA
   if (existing === undefined && !packet.cleanStart) existing = restoreSession(context, key, clientId, vhost, user);
   const requestedExpirySeconds = v5 ? (properties.sessionExpiryIntervalSeconds ?? 0) : packet.cleanStart ? 0 : Number.MAX_SAFE_INTEGER;
   const expirySeconds = Math.min(requestedExpirySeconds, context.options.maxSessionExpirySeconds);
-  const session = existing ?? new Session(key, clientId, vhost, user);
+  const session = existing ?? new Session(key, clientId, vhost, user, context.broker.io.time);
   session.user = user;
   session.expiryIntervalSeconds = expirySeconds;
   context.sessions.set(key, session);

@@ -71,7 +71,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
     this.broker = context.broker;
     this.socket = socket;
     this.id = this.broker.allocateConnectionId();
-    this.connectedAtMs = this.lastReceivedMs = Date.now();
+    this.connectedAtMs = this.lastReceivedMs = this.broker.io.time.nowMs();
     this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`;
     this.parser = new PacketParser(this, MQTT_PACKET_SIZE_BYTES_UNAUTHENTICATED);
     socket.setNoDelay(true);
@@ -125,7 +125,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   }
 
   private onData(chunk: Buffer): void {
-    this.lastReceivedMs = Date.now(); // once per chunk, not per packet: the precise clock is affordable
+    this.lastReceivedMs = this.broker.io.time.nowMs(); // once per chunk, not per packet: the precise clock is affordable
     this.receivedBytes += chunk.length;
     try {
       this.parser.feed(chunk);
@@ -142,7 +142,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
 
   private onDrain(): void {
     try {
-      this.lastReceivedMs = Date.now(); // the client is reading: alive, whatever keep-alive says
+      this.lastReceivedMs = this.broker.io.time.nowMs(); // the client is reading: alive, whatever keep-alive says
       if (this.heldForOutput) {
         this.heldForOutput = false;
         this.updateReading();
@@ -200,7 +200,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
       this.socket.pause();
       return;
     }
-    this.lastReceivedMs = Date.now(); // a held client could not be heard: keep-alive starts again
+    this.lastReceivedMs = this.broker.io.time.nowMs(); // a held client could not be heard: keep-alive starts again
     this.socket.resume();
     // Not now: this may run inside another connection's work (a consumer's ack drained the queue).
     process.nextTick(resumeParsing, this);
@@ -389,7 +389,7 @@ export class MqttConnection implements BrokerConnection, PacketSink, SessionConn
   private leaveSession(abrupt: boolean): void {
     const session = this.session;
     if (session.connection !== this) return; // taken over: the session has moved on
-    const nowMs = Date.now();
+    const nowMs = this.broker.io.time.nowMs();
     session.detach(nowMs);
     if (abrupt && this.will !== undefined) this.context.scheduleWill(session, this.will, nowMs);
     if (session.expiryIntervalSeconds === 0) this.context.endSession(session);

@@ -21,6 +21,7 @@ import { topicToRoutingKey } from "./topic.js";
 import { resolveMqttOptions, type MqttOptions, type ResolvedMqttOptions } from "./options.js";
 import type { Session } from "./session.js";
 import type { Will } from "./packets.js";
+import type { Timer } from "../../io/time.js";
 
 /** Detached sessions and delayed wills are checked this often; both are given in whole seconds. */
 const SWEEP_INTERVAL_MS = 1_000;
@@ -52,7 +53,7 @@ export class MqttContext {
   private readonly pendingWills = new Map<string, PendingWill>();
   /** Every MQTT publish (PUBLISH and wills) goes through the broker's publish path with this. */
   private readonly publisher: Publisher;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private listenerCount = 0;
 
   private constructor(broker: Broker, options: ResolvedMqttOptions, retained: RetainedStore, inboundQos2: InboundQos2Store) {
@@ -69,7 +70,9 @@ export class MqttContext {
     if (pending === undefined) {
       const resolved = resolveMqttOptions(broker, options);
       const { dataDir } = broker.config;
-      pending = Promise.all([RetainedStore.open(dataDir, broker.logger), InboundQos2Store.open(dataDir, broker.logger)]).then(
+      // The node's disk: a FileSystem that is also a FileRenamer (io/file-system.ts).
+      const files = { fileSystem: broker.io.fileSystem, renamer: broker.io.fileSystem };
+      pending = Promise.all([RetainedStore.open(dataDir, broker.logger, files), InboundQos2Store.open(dataDir, broker.logger, files)]).then(
         ([retained, inboundQos2]) => new MqttContext(broker, resolved, retained, inboundQos2),
       );
       contexts.set(broker, pending);
@@ -77,8 +80,8 @@ export class MqttContext {
     }
     const context = await pending;
     if (context.listenerCount++ === 0) {
-      context.timer = setInterval(() => context.sweep(Date.now()), SWEEP_INTERVAL_MS);
-      context.timer.unref();
+      const time = broker.io.time;
+      context.timer = time.every(SWEEP_INTERVAL_MS, () => context.sweep(time.nowMs()));
     }
     return context;
   }
@@ -86,7 +89,7 @@ export class MqttContext {
   /** A listener closed; the last one stops the timer and waits for retained and QoS 2 id writes. */
   async release(): Promise<void> {
     if (--this.listenerCount > 0) return;
-    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     await Promise.all([this.retained.flush(), this.inboundQos2.close()]);
   }
@@ -192,7 +195,7 @@ export class MqttContext {
       qos: will.qos,
       retain: will.retain,
       mqttProperties: properties,
-      expiresAtMs: expirySeconds === undefined ? 0 : Date.now() + expirySeconds * 1000,
+      expiresAtMs: expirySeconds === undefined ? 0 : this.broker.io.time.nowMs() + expirySeconds * 1000,
       publisher: pending.publisher,
       payload: will.payload,
     });

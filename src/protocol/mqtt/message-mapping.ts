@@ -133,11 +133,15 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Cached conversions; `null` marks a message that cannot be sent over MQTT. */
 const converted = new WeakMap<Message, MqttView | null>();
 
-/** The MQTT view of any message in a queue (MqttMessages are their own), or undefined if MQTT cannot carry it. */
-export function mqttView(message: Message): MqttView | undefined {
+/**
+ * The MQTT view of any message in a queue (MqttMessages are their own), or undefined if MQTT
+ * cannot carry it. An AMQP expiration becomes an expiry time counted from `nowMs`, the first time
+ * the message is seen over MQTT.
+ */
+export function mqttView(message: Message, nowMs: number): MqttView | undefined {
   if (message instanceof MqttMessage) return message;
   let view = converted.get(message);
-  if (view === undefined) converted.set(message, (view = fromAmqp(message) ?? null));
+  if (view === undefined) converted.set(message, (view = fromAmqp(message, nowMs) ?? null));
   return view ?? undefined;
 }
 
@@ -146,7 +150,7 @@ function fitsMqttString(text: string): boolean {
   return !text.includes("\u0000") && (text.length * 3 <= MQTT_STRING_BYTES_MAX || Buffer.byteLength(text) <= MQTT_STRING_BYTES_MAX);
 }
 
-function fromAmqp(message: Message): MqttView | undefined {
+function fromAmqp(message: Message, nowMs: number): MqttView | undefined {
   const topic = routingKeyToTopic(message.routingKey);
   if (!isValidTopicName(topic)) return undefined;
   const amqp = message.properties();
@@ -164,7 +168,7 @@ function fromAmqp(message: Message): MqttView | undefined {
   if (Number.isFinite(expirationMs) && expirationMs >= 0) {
     // Beyond MQTT's Four Byte Integer the expiry becomes the longest MQTT can say.
     properties.messageExpiryIntervalSeconds = Math.min(Math.ceil(expirationMs / 1000), MQTT_FOUR_BYTE_INTEGER_MAX);
-    expiresAtMs = Date.now() + expirationMs;
+    expiresAtMs = nowMs + expirationMs;
   }
   for (const [name, field] of amqp.headers ?? []) {
     if (name === QOS_HEADER) {

@@ -147,7 +147,7 @@ export class InboundPublisher {
       qos: packet.qos,
       retain: packet.retain,
       mqttProperties: forwarded,
-      expiresAtMs: expirySeconds === undefined ? 0 : Date.now() + expirySeconds * 1000,
+      expiresAtMs: expirySeconds === undefined ? 0 : this.context.broker.io.time.nowMs() + expirySeconds * 1000,
       publisher: session,
       payload,
     });

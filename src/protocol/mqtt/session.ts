@@ -18,6 +18,7 @@ import { EMPTY_PROPERTIES_BLOCK, encodeAck, encodePublish, propertiesBlock, publ
 import { forwardedPropertiesBlock, mqttView, type MqttView } from "./message-mapping.js";
 import { topicMatchesFilter } from "./topic.js";
 import { ReasonCode } from "./reason-codes.js";
+import type { Clock } from "../../io/time.js";
 import { MQTT_FOUR_BYTE_INTEGER_MAX } from "../../config/limits.js";
 
 /** What a session needs from the connection it is attached to. */
@@ -85,9 +86,12 @@ export class Session {
   private deliveriesHeld = false;
   /** Some subscription uses No Local, Retain As Published or a subscription identifier. */
   private needsMatching = false;
+  /** The node's clock: message expiry is checked, and the remaining interval computed, on delivery. */
+  private readonly clock: Clock;
 
-  constructor(key: string, clientId: string, vhost: Vhost, user: User) {
+  constructor(key: string, clientId: string, vhost: Vhost, user: User, clock: Clock) {
     this.key = key;
+    this.clock = clock;
     this.clientId = clientId;
     this.vhost = vhost;
     this.user = user;
@@ -212,7 +216,7 @@ export class Session {
   }
 
   deliverEntry(consumer: MqttConsumer, queue: QueueHandle, entry: QueueEntry): void {
-    const view = mqttView(entry.message);
+    const view = mqttView(entry.message, this.clock.nowMs());
     if (view === undefined) {
       // Published over AMQP with a routing key no MQTT client may be sent as a topic: skipped, as if delivered.
       if (!consumer.noAck) queue.settle([entry]);
@@ -288,12 +292,13 @@ export class Session {
   private publishPacket(view: MqttView, qos: Qos, dup: boolean, retain: boolean, packetId: number, identifiers: number[] | undefined): Buffer | undefined {
     const connection = this.connection as SessionConnection;
     let properties: Buffer | undefined;
-    if (view.expiresAtMs !== 0 && view.expiresAtMs <= Date.now()) return undefined; // [MQTT-3.3.2-5]
+    const nowMs = this.clock.nowMs();
+    if (view.expiresAtMs !== 0 && view.expiresAtMs <= nowMs) return undefined; // [MQTT-3.3.2-5]
     if (connection.protocolLevel === 5) {
       if (view.expiresAtMs === 0 && identifiers === undefined) {
         properties = Object.keys(view.mqttProperties).length === 0 ? EMPTY_PROPERTIES_BLOCK : forwardedPropertiesBlock(view);
       } else {
-        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.min(MQTT_FOUR_BYTE_INTEGER_MAX, Math.max(1, Math.ceil((view.expiresAtMs - Date.now()) / 1000)));
+        const remainingSeconds = view.expiresAtMs === 0 ? undefined : Math.min(MQTT_FOUR_BYTE_INTEGER_MAX, Math.max(1, Math.ceil((view.expiresAtMs - nowMs) / 1000)));
         properties = propertiesBlock({ ...view.mqttProperties, messageExpiryIntervalSeconds: remainingSeconds, subscriptionIdentifiers: identifiers });
       }
     }

@@ -84,7 +84,7 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
     // Queues do not remember who made them: resuming one takes what subscribing to it takes
     // (configure, write and read on the queue), so nobody resumes a session they could not build.
     for (const permission of ["configure", "write", "read"] as const) checkPermitted(user, vhost.name, permission, "queue", queue.name);
-    session ??= new SessionClass(key, clientId, vhost, user);
+    session ??= new SessionClass(key, clientId, vhost, user, context.broker.io.time);
     for (const binding of exchange?.routing.bindings() ?? []) {
       if (binding.destination !== queue) continue;
       const filter = routingKeyToTopic(binding.routingKey);
@@ -97,7 +97,7 @@ export function restoreSession(context: MqttContext, key: string, clientId: stri
   }
   const heldIds = context.inboundQos2.claim(key);
   if (heldIds !== undefined) {
-    session ??= new SessionClass(key, clientId, vhost, user);
+    session ??= new SessionClass(key, clientId, vhost, user, context.broker.io.time);
     for (const packetId of heldIds) session.inboundQos2.add(packetId);
   }
   session?.subscriptionsChanged();
@@ -146,7 +146,7 @@ function removeSubscription(context: MqttContext, session: Session, subscription
 }
 
 function queueRetained(context: MqttContext, session: Session, subscription: SessionSubscription): void {
-  const records = context.retained.match(session.vhost.name, subscription.topicFilter, Date.now());
+  const records = context.retained.match(session.vhost.name, subscription.topicFilter, context.broker.io.time.nowMs());
   const identifiers = subscription.subscriptionIdentifier === undefined ? undefined : [subscription.subscriptionIdentifier];
   for (const record of records) {
     const view: MqttView = {

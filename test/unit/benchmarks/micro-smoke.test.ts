@@ -15,6 +15,7 @@ for (const [bench, expected] of [
   ["codec", /deliverFrames .* ops\/s/],
   ["topic", /topic, .* bindings/],
   ["store", /group commit, 1 queue/],
+  ["publish", /fanout to 10 queues, counted: .* publishes\/s of CPU/],
 ] as const) {
   test(`benchmarks/micro/${bench}.bench.ts --quick runs and prints its figures`, { timeout: 120_000 }, () => {
     const run = spawnSync(process.execPath, ["--import", "tsx", `benchmarks/micro/${bench}.bench.ts`, "--quick"], {

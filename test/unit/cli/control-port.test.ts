@@ -5,12 +5,13 @@ import { createLogger } from "../../../src/io/logger.js";
 import { startControlServer } from "../../../src/node/control-server.js";
 import { ControlClient } from "../../../src/node/control-client.js";
 import { proof } from "../../../src/node/control-protocol.js";
+import { systemTime } from "../../../src/io/time.js";
 
 test("the handshake: the right cookie gets in, a wrong one is refused, the cookie never crosses the wire", async () => {
   const warnings: string[] = [];
   const logger = createLogger({ level: "silent" });
   logger.warn = ((message: string) => warnings.push(message)) as typeof logger.warn;
-  const server = await startControlServer({ host: "127.0.0.1", port: 0, cookie: "the-cookie", nodeName: "warren@test", logger }, { echo: (params) => params, fail: () => { throw new Error("nope"); } });
+  const server = await startControlServer({ host: "127.0.0.1", port: 0, cookie: "the-cookie", nodeName: "warren@test", logger, timers: systemTime }, { echo: (params) => params, fail: () => { throw new Error("nope"); } });
   try {
     const client = await ControlClient.connect("127.0.0.1", server.port, "the-cookie", 5_000);
     assert.deepEqual(await client.call("echo", { a: 1 }), { a: 1 });
