@@ -73,7 +73,6 @@ const ALLOWED_VIOLATIONS: readonly string[] = [
   // The metadata log and the QoS 2 id log still reach the disk and the clock themselves; they move
   // onto src/wal/ with the node's io (the metadata state machine and durable-log work).
   "fs: metadata/command-log.ts",
-  "fs: metadata/metadata-store.ts",
   "time: protocol/mqtt/inbound-qos2-store.ts",
 ];
 
