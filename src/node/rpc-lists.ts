@@ -20,6 +20,11 @@ export function listMethods(node: WarrenNode): MethodTable {
     return vhost;
   };
   const connections = () => [...node.broker.connections].map((connection) => ({ connection, info: connection.info() }));
+  /**
+   * A connection's pid as rabbitmqctl prints it (`<rabbit@vm.1796694563.19480.0>`: node, node
+   * start, number), so scripts that pass `list_connections pid` to `close_connection` work.
+   */
+  const connectionPid = (id: number) => `<${node.context.nodeName}.${Math.floor(node.startedAtMs / 1000)}.${id}.0>`;
   return {
     list_queues: (params) =>
       [...vhostOf(params).queues.values()].map((queue) => {
@@ -46,8 +51,8 @@ export function listMethods(node: WarrenNode): MethodTable {
       }));
     },
     list_connections: () =>
-      connections().map(({ info }) => ({
-        name: info.name, pid: info.name, user: info.user ?? "", vhost: info.vhost ?? "", peer_host: info.peerHost, peer_port: info.peerPort, host: info.host, port: info.port,
+      connections().map(({ connection, info }) => ({
+        name: info.name, pid: connectionPid(connection.id), user: info.user ?? "", vhost: info.vhost ?? "", peer_host: info.peerHost, peer_port: info.peerPort, host: info.host, port: info.port,
         state: info.state, channels: info.channels.length, protocol: info.protocol, recv_oct: info.receivedBytes, send_oct: info.sentBytes,
         connected_at: info.connectedAtMs, timeout: info.heartbeatSeconds, frame_max: info.frameMaxBytes, channel_max: info.channelMax, client_properties: info.clientProperties,
       })),
@@ -84,9 +89,10 @@ export function listMethods(node: WarrenNode): MethodTable {
       applyDefinitionCommand(node.broker, { type: "queue.delete", vhost: vhost.name, name: queue.name, ifUnused: params.if_unused === true, ifEmpty: params.if_empty === true });
       return { deleted: messages };
     },
+    // rabbitmqctl takes the pid from `list_connections pid`; Warren takes that or the connection's name.
     close_connection: (params) => {
       const name = text(params, "name");
-      const found = connections().find(({ info }) => info.name === name);
+      const found = connections().find(({ connection, info }) => info.name === name || connectionPid(connection.id) === name);
       if (found === undefined) throw new Error(`connection '${name}' not found`);
       const reason = text(params, "reason", "Closed via warrenctl");
       const closable = found.connection as { closeByOperator?: (reason: string) => void };

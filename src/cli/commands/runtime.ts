@@ -59,7 +59,8 @@ export const RUNTIME_COMMANDS: CommandSpec[] = [
     render: (result) => `Queue was successfully deleted with ${(result as { deleted: number }).deleted} ready messages`,
   },
   {
-    name: "close_connection", usage: "close_connection <connection name> <explanation>", description: "Closes a client connection", minArgs: 2, maxArgs: 2,
+    // The pid from `list_connections pid`, as rabbitmqctl takes it, or the connection's name.
+    name: "close_connection", usage: "close_connection <connection pid | connection name> <explanation>", description: "Closes a client connection", minArgs: 2, maxArgs: 2,
     info: ({ args }) => `Closing connection ${args[0]}, reason: ${args[1]}...`,
     request: ({ args }) => ({ method: "close_connection", params: { name: args[0], reason: args[1] } }),
   },
