@@ -116,7 +116,7 @@ export function warrenHost(index: number, address: string, directory: string): W
       await waitFor(`warren@${name} to listen on ${address}:5672`, async () => {
         if (!host.program.running) throw new Error(`warren@${name} exited:\n${host.program.output()}`);
         return await portOpen(address, 5672) && await portOpen(address, 1883);
-      }, 60_000, () => host.program.output());
+      }, 180_000, () => host.program.output());
     },
   };
   return host;

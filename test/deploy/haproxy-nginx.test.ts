@@ -35,7 +35,7 @@ before(async () => {
   await Promise.all(hosts.map((host) => host.start()));
   haproxy = await startHaproxy(directory.path, hosts, haproxyAddress);
   nginx = await startNginx(directory.path, hosts, nginxAddress);
-  await waitFor("HAProxy to see every node UP", async () => [...(await haproxyStatus(haproxyAddress, "warren_amqp")).values()].every((status) => status === "UP"), 20_000);
+  await waitFor("HAProxy to see every node UP", async () => [...(await haproxyStatus(haproxyAddress, "warren_amqp")).values()].every((status) => status === "UP"), 60_000);
 });
 
 after(async () => {

@@ -96,7 +96,7 @@ async function startWarrenNodes(): Promise<void> {
       WARREN_DATA_DIR: dataDir, WARREN_DEFAULT_USER: "admin", WARREN_DEFAULT_PASS: "front-door", WARREN_LOG_LEVEL: "warn",
     });
   }
-  for (const index of [1, 2, 3]) await waitFor(`warren@node${index}`, () => reachable(namespaces.client, `${subnet}.${10 + index}`, 5672), 60_000, () => programs.map((p) => `${p.name}: ${p.output()}`).join("\n"));
+  for (const index of [1, 2, 3]) await waitFor(`warren@node${index}`, () => reachable(namespaces.client, `${subnet}.${10 + index}`, 5672), 180_000, () => programs.map((p) => `${p.name}: ${p.output()}`).join("\n"));
 }
 
 function startLoadBalancer(namespace: string, keepalivedFile: string): { haproxy: Program; keepalived: Program } {

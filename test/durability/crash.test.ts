@@ -105,6 +105,10 @@ test(`confirmed persistent messages survive SIGKILL (${ROUNDS} rounds)`, { timeo
       ...Array.from({ length: PUBLISHERS }, (_, publisher) => publishUntilKilled(node.url, publisher, round, confirmed, stop)),
       consumeUntilKilled(node.url, acked, random, stop),
     ];
+    // The kill comes at a random moment once publishing is under way: counted from the first
+    // confirm, not from the start, so a slow machine (clients still connecting) still tests something.
+    const firstConfirmDeadlineMs = Date.now() + 60_000;
+    while (confirmed.size === 0 && Date.now() < firstConfirmDeadlineMs) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 300 + random() * 1_200));
     await node.kill("SIGKILL");
     stop.stopped = true;
