@@ -12,8 +12,11 @@ import { fail } from "../errors/registry.js";
 import { isPermitted } from "./permissions.js";
 import type { User } from "./users.js";
 
-/** A declare's arguments as the protocol decoded them (auth/ sits below message/, so the shape is given here). */
-type DeclareArguments = ReadonlyMap<string, { readonly type: string; readonly value: unknown }>;
+/**
+ * A declare's arguments: as AMQP decoded them (a field table; auth/ sits below message/, so the
+ * shape is given here), or as the management API's JSON.
+ */
+type DeclareArguments = ReadonlyMap<string, { readonly type: string; readonly value: unknown }> | Readonly<Record<string, unknown>>;
 
 /** Before creating queue `queue` with `queueArguments`: throws 403 if its dead-letter exchange is not the user's to write to. */
 export function checkDeadLetterExchangePermitted(user: User, vhost: string, queue: string, queueArguments: DeclareArguments): void {
@@ -34,6 +37,10 @@ function checkTargetPermitted(user: User, vhost: string, kind: "queue" | "exchan
 
 /** The exchange an argument names; undefined when absent or not a string (the declare's own validation refuses those). */
 function namedExchange(table: DeclareArguments, key: string): string | undefined {
+  if (!(table instanceof Map)) {
+    const value = Object.hasOwn(table, key) ? (table as Readonly<Record<string, unknown>>)[key] : undefined;
+    return typeof value === "string" ? value : undefined;
+  }
   const field = table.get(key);
   if (field?.type !== "S") return undefined;
   return Buffer.isBuffer(field.value) ? field.value.toString("utf8") : typeof field.value === "string" ? field.value : undefined;

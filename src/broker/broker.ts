@@ -8,7 +8,9 @@ import { SpillArea } from "../queue/classic/spill-area.js";
 import type { BrokerConfig } from "../config/config.js";
 import { UserStore, type User } from "../auth/users.js";
 import { Vhost } from "./vhost.js";
-import { effectivePolicy, onPolicyChange } from "./definitions.js";
+import { BrokerMetadata } from "./metadata-runtime.js";
+import { hashPassword } from "../auth/password.js";
+import { mergeDefinitions, winningPolicy, type EffectivePolicy } from "../metadata/policies.js";
 import { fail } from "../errors/registry.js";
 import type { Logger } from "../io/logger.js";
 import type { Io } from "../io/io.js";
@@ -108,10 +110,31 @@ export class Broker {
     this.nowMs = io.time.nowMs();
     this.stats = new Counters(this.nowMs);
     this.resources = new ResourceMonitor(config, io, (state) => this.onAlarmChange(state));
-    this.addVhost(config.defaultVhost);
-    onPolicyChange(this, (vhost) => this.vhosts.get(vhost)?.reapplyPolicies());
-    const user = this.users.add(config.defaultUser, config.defaultPass, ["administrator"]);
-    this.users.setPermissions(user.name, config.defaultVhost, { configure: ".*", write: ".*", read: ".*" });
+    this.metadata = new BrokerMetadata({
+      vhosts: this.vhosts,
+      users: this.users,
+      createVhost: (name) => this.createVhost(name),
+      closeConnections: (pick, reason) => this.closeConnections(pick, reason),
+      nowMs: () => this.nowMs,
+    });
+    // The first state of a node; persistence replaces it with the recovered one unless the database is empty.
+    this.metadata.propose({ type: "vhost.add", name: config.defaultVhost, description: "Default virtual host" });
+    this.metadata.propose({ type: "global_parameter.set", name: "cluster_name", value: config.nodeName });
+    this.metadata.propose({ type: "user.add", name: config.defaultUser, passwordHash: hashPassword(config.defaultPass), hashingAlgorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] });
+    this.metadata.propose({ type: "permission.set", user: config.defaultUser, vhost: config.defaultVhost, configure: ".*", write: ".*", read: ".*" });
+  }
+
+  /** Definitions: the metadata state machine and the runtime that carries out its effects. */
+  readonly metadata: BrokerMetadata;
+
+  /** The policy in force for a queue or exchange, with an operator policy merged over it. */
+  effectivePolicy(vhost: string, kind: "queue" | "exchange", name: string, queueType?: string): EffectivePolicy {
+    const record = this.metadata.state.vhosts.get(vhost);
+    if (record === undefined) return { policy: undefined, operatorPolicy: undefined, definition: {} };
+    const target = { kind, name, queueType };
+    const policy = winningPolicy(record.policies.values(), target);
+    const operatorPolicy = kind === "queue" ? winningPolicy(record.operatorPolicies.values(), target) : undefined;
+    return { policy, operatorPolicy, definition: mergeDefinitions(policy, operatorPolicy) };
   }
 
   start(): void {
@@ -136,16 +159,29 @@ export class Broker {
   /** Called for every vhost created from now on (persistence attaches its storage here). */
   onVhostAdded: ((vhost: Vhost) => void) | undefined;
 
+  /** Adds a vhost (a `vhost.add` command) unless it exists. */
   addVhost(name: string): Vhost {
-    let vhost = this.vhosts.get(name);
-    if (vhost === undefined) {
-      vhost = new Vhost(name, this.io.time, (message) => this.logger.warn(message), (kind, objectName) => effectivePolicy(this, name, kind, objectName).definition);
-      this.vhosts.set(name, vhost);
-      vhost.spill = this.spill;
-      vhost.events = this.events;
-      this.onVhostAdded?.(vhost);
-    }
+    if (!this.vhosts.has(name)) this.metadata.propose({ type: "vhost.add", name });
+    return this.vhosts.get(name) as Vhost;
+  }
+
+  /** The live object of a vhost the state machine created. */
+  private createVhost(name: string): Vhost {
+    const vhost = new Vhost(name, this.io.time, (message) => this.logger.warn(message), (kind, objectName) => this.effectivePolicy(name, kind, objectName).definition);
+    vhost.proposer = this.metadata;
+    vhost.spill = this.spill;
+    vhost.events = this.events;
+    this.onVhostAdded?.(vhost);
     return vhost;
+  }
+
+  private closeConnections(pick: (info: { user: string | undefined; vhost: string | undefined }) => boolean, reason: string): void {
+    for (const connection of [...this.connections]) {
+      const info = connection.info();
+      if (!pick({ user: info.user, vhost: info.vhost })) continue;
+      if (connection.closeByOperator !== undefined) connection.closeByOperator(reason);
+      else connection.shutdown(reason);
+    }
   }
 
   /** The vhost a user may open, or the error RabbitMQ gives (530 NOT_ALLOWED). */

@@ -16,8 +16,10 @@ import { Errors } from "../errors/registry.js";
 import { checkExchangeArguments, checkExchangeArgumentsEquivalent, checkQueueArgumentsEquivalent, parseQueueArguments, queueTypeArgument } from "../queue/queue-arguments.js";
 import { deadLetteredMessage, isAutomaticDeathCycle } from "../queue/dead-letter.js";
 import type { Message } from "../message/message.js";
-import { tableToJs } from "../message/field-table.js";
-import type { DefinitionCommand } from "./definitions.js";
+import { tableFromJs, tableToJs } from "../message/field-table.js";
+import type { Effect } from "../metadata/effects.js";
+import { canonicalJson, type BindingRecord, type ExchangeRecord, type QueueRecord } from "../metadata/state.js";
+import { ownerId, standaloneProposer, type MetadataProposer, type ProposeExtras } from "./metadata-proposer.js";
 import { Publisher } from "./publish.js";
 import type { Clock } from "../io/time.js";
 
@@ -87,8 +89,14 @@ export class Vhost {
   storage: QueueStorage | undefined;
   /** Where long queues page transient messages out to; undefined: they stay in memory. */
   spill: QueueContext["spill"];
-  /** Told of every change to durable queues, exchanges and bindings, after it is made (the metadata log). */
-  onDefinition: ((command: DefinitionCommand) => void) | undefined;
+  /**
+   * Where declares, deletes and bindings are proposed (the broker's metadata); the objects are
+   * built and torn down by `carryOut` when the effects come back. Alone (unit tests), a vhost
+   * proposes to a state machine of its own.
+   */
+  proposer: MetadataProposer;
+  /** The ready messages of the queue the last queue.deleted effect removed (deleteQueue answers with it). */
+  private deletedMessageCount = 0;
 
   constructor(name: string, clock: Clock, log: (message: string) => void = () => undefined, policyFor: PolicyLookup = NO_POLICIES) {
     this.name = name;
@@ -96,6 +104,7 @@ export class Vhost {
     this.stats = new Counters(clock.nowMs());
     this.log = log;
     this.policyFor = policyFor;
+    this.proposer = standaloneProposer(name, (effects, extras) => this.carryOut(effects, extras));
     const defaultExchange = new Exchange(
       { name: "", typeName: "direct", durable: true, autoDelete: false, internal: false, arguments: EMPTY_TABLE },
       new DefaultExchangeRouting((queueName) => this.queues.get(queueName) ?? (queueName.startsWith(REPLY_TO_PREFIX) ? this.replyQueues.get(queueName) : undefined)),
@@ -134,14 +143,14 @@ export class Vhost {
       checkExchangeArgumentsEquivalent(existing.name, this.name, existing.arguments, declaration.arguments);
       return existing;
     }
-    const exchange = this.addExchange(declaration);
-    if (exchange.durable) {
-      this.emit({
-        type: "exchange.declare", vhost: this.name, name: exchange.name, exchangeType: exchange.typeName, durable: true,
-        autoDelete: exchange.autoDelete, internal: exchange.internal, arguments: tableToJs(exchange.arguments),
-      });
-    }
-    return exchange;
+    this.proposer.propose(
+      {
+        type: "exchange.declare", vhost: this.name, name: declaration.name, exchangeType: declaration.typeName, durable: declaration.durable,
+        autoDelete: declaration.autoDelete, internal: declaration.internal, arguments: tableToJs(declaration.arguments),
+      },
+      { arguments: declaration.arguments },
+    );
+    return this.exchange(declaration.name);
   }
 
   deleteExchange(name: string, ifUnused: boolean): void {
@@ -153,8 +162,7 @@ export class Vhost {
     if (ifUnused && exchange.routing.bindingCount > 0) {
       throw fail.preconditionFailed(`exchange '${name}' in vhost '${this.name}' in use`);
     }
-    this.removeExchange(exchange);
-    if (exchange.durable) this.emit({ type: "exchange.delete", vhost: this.name, name, ifUnused: false });
+    this.proposer.propose({ type: "exchange.delete", vhost: this.name, name, ifUnused });
   }
 
   // ---- queues ----------------------------------------------------------------------------
@@ -187,14 +195,17 @@ export class Vhost {
       existing.touch(this.clock.nowMs());
       return { queue: existing, created: false };
     }
-    parseQueueArguments(name, this.name, options.arguments); // validates: RabbitMQ's 406 texts
-    const queue = this.createQueue(name, options, queueTypeArgument(options.arguments));
-    this.queues.set(name, queue);
-    if (queue.needsTicks) this.ticking.add(queue);
-    if (isRecoverable(queue)) {
-      this.emit({ type: "queue.declare", vhost: this.name, name, durable: true, autoDelete: queue.autoDelete, arguments: tableToJs(queue.arguments) });
-    }
-    return { queue, created: true };
+    // The arguments' types are checked before proposing: a refused declare changes nothing.
+    parseQueueArguments(name, this.name, options.arguments);
+    const owner = options.exclusiveOwner;
+    this.proposer.propose(
+      {
+        type: "queue.declare", vhost: this.name, name, durable: options.durable, autoDelete: options.autoDelete, arguments: tableToJs(options.arguments),
+        ...(owner === undefined ? {} : { exclusiveOwner: ownerId(owner) }),
+      },
+      { owner, arguments: options.arguments },
+    );
+    return { queue: this.queue(name), created: true };
   }
 
   /** A direct reply-to pseudo-queue for one channel: not listed, routed to by its name only. */
@@ -255,7 +266,13 @@ export class Vhost {
   /** Runs on the broker's clock: message TTLs and queue expiry. */
   tick(nowMs: number): void {
     for (const queue of this.ticking) {
-      queue.tick(nowMs);
+      try {
+        queue.tick(nowMs);
+      } catch (error) {
+        // One queue's failure (expiry runs dead-lettering into other queues) must not stop the
+        // others' expiry on every tick from now on: logged, and the next queue goes on.
+        this.log(`queue '${queue.name}': internal error on the clock's tick: ${(error as Error)?.stack ?? String(error)}`);
+      }
       // A queue that needs ticks again (a message with a TTL arrives) is added back by onNeedsTicks.
       if (!queue.needsTicks) this.ticking.delete(queue);
     }
@@ -266,16 +283,12 @@ export class Vhost {
     return this.ticking.size;
   }
 
-  /** Deletes a queue and its bindings; returns its ready message count. */
+  /** Deletes a queue and its bindings (proposed; exclusive, auto-delete and expiry clean-ups too); returns its ready message count. */
   deleteQueue(queue: QueueHandle): number {
     if (this.queues.get(queue.name) !== queue) return 0;
-    this.queues.delete(queue.name);
-    this.ticking.delete(queue);
-    this.removeBindingsTo(queue);
-    const count = queue.delete();
-    this.events.queuesDeleted++;
-    if (isRecoverable(queue)) this.emit({ type: "queue.delete", vhost: this.name, name: queue.name, ifUnused: false, ifEmpty: false });
-    return count;
+    this.deletedMessageCount = 0;
+    this.proposer.propose({ type: "queue.delete", vhost: this.name, name: queue.name, ifUnused: false, ifEmpty: false });
+    return this.deletedMessageCount;
   }
 
   // ---- bindings --------------------------------------------------------------------------
@@ -284,24 +297,20 @@ export class Vhost {
     if (source.isDefault || (destination.kind === "exchange" && (destination as Exchange).isDefault)) {
       throw fail.accessRefused("operation not permitted on the default exchange");
     }
-    const added = source.routing.addBinding({ source: source.name, destination, routingKey, arguments: args });
-    if (!added) return;
-    this.emitBinding("binding.add", source, destination, routingKey, args);
-    let exchanges = this.sources.get(destination);
-    if (exchanges === undefined) this.sources.set(destination, (exchanges = new Set()));
-    exchanges.add(source);
+    this.proposer.propose(
+      { type: "binding.add", vhost: this.name, source: source.name, destination: destination.name, destinationType: destination.kind, routingKey, arguments: tableToJs(args) },
+      { arguments: args },
+    );
   }
 
   unbind(source: Exchange, destination: BindingDestination, routingKey: string, args: FieldTable): void {
     if (source.isDefault || (destination.kind === "exchange" && (destination as Exchange).isDefault)) {
       throw fail.accessRefused("operation not permitted on the default exchange");
     }
-    const removed = source.routing.removeBinding({ source: source.name, destination, routingKey, arguments: args });
-    if (!removed) return;
-    this.emitBinding("binding.remove", source, destination, routingKey, args);
-    const stillBound = [...source.routing.bindings()].some((binding) => binding.destination === destination);
-    if (!stillBound) this.sources.get(destination)?.delete(source);
-    this.autoDeleteIfUnused(source);
+    this.proposer.propose(
+      { type: "binding.remove", vhost: this.name, source: source.name, destination: destination.name, destinationType: destination.kind, routingKey, arguments: tableToJs(args) },
+      { arguments: args },
+    );
   }
 
   /** Every binding in the vhost, default-exchange bindings first as RabbitMQ lists them. */
@@ -388,18 +397,106 @@ export class Vhost {
     this.log(`Message dropped: dead-letter cycle without a rejection from queue '${from}' back to '${to}' in vhost '${this.name}'. This cycle will not be logged again.`);
   }
 
+  // ---- effects: the objects the metadata state machine decided -----------------------------
+
+  /** Builds and tears down exchanges, queues (with their stores) and bindings as committed commands say. */
+  carryOut(effects: readonly Effect[], extras: ProposeExtras | undefined): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case "exchange.created":
+          this.createExchangeObject(effect.exchange, extras?.arguments);
+          break;
+        case "exchange.deleted": {
+          const exchange = this.exchanges.get(effect.name);
+          if (exchange !== undefined) this.removeExchange(exchange);
+          break;
+        }
+        case "queue.created":
+          this.createQueueObject(effect.queue, extras);
+          break;
+        case "queue.deleted":
+          this.removeQueueObject(effect.name);
+          break;
+        case "binding.created":
+          this.addBindingObject(effect.binding, extras?.arguments);
+          break;
+        case "binding.deleted":
+          this.removeBindingObject(effect.binding, extras?.arguments);
+          break;
+        default:
+      }
+    }
+  }
+
+  private createExchangeObject(record: ExchangeRecord, args: FieldTable | undefined): void {
+    if (this.exchanges.has(record.name)) return;
+    this.addExchange({
+      name: record.name, typeName: record.exchangeType, durable: record.durable, autoDelete: record.autoDelete, internal: record.internal,
+      arguments: args ?? tableFromJs(record.arguments),
+    });
+  }
+
+  private createQueueObject(record: QueueRecord, extras: ProposeExtras | undefined): void {
+    if (this.queues.has(record.name)) return;
+    const args = extras?.arguments ?? tableFromJs(record.arguments);
+    // Another node's exclusive queue (a cluster) has no local connection: a placeholder owner keeps it locked.
+    const owner = record.exclusiveOwner === undefined ? undefined : (extras?.owner ?? { ownerId: record.exclusiveOwner });
+    const options: QueueOptions = { durable: record.durable, autoDelete: record.autoDelete, exclusiveOwner: owner, arguments: args };
+    const queue = this.createQueue(record.name, options, queueTypeArgument(args));
+    this.queues.set(record.name, queue);
+    if (queue.needsTicks) this.ticking.add(queue);
+  }
+
+  private removeQueueObject(name: string): void {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return;
+    this.queues.delete(name);
+    this.ticking.delete(queue);
+    this.removeBindingsTo(queue);
+    this.deletedMessageCount = queue.delete();
+    this.events.queuesDeleted++;
+  }
+
+  private bindingEnds(record: BindingRecord): { source: Exchange; destination: BindingDestination } | undefined {
+    const source = this.exchanges.get(record.source);
+    const destination = record.destinationType === "queue" ? this.queues.get(record.destination) : this.exchanges.get(record.destination);
+    return source === undefined || destination === undefined ? undefined : { source, destination };
+  }
+
+  private addBindingObject(record: BindingRecord, args: FieldTable | undefined): void {
+    const ends = this.bindingEnds(record);
+    if (ends === undefined) return;
+    const { source, destination } = ends;
+    if (!source.routing.addBinding({ source: source.name, destination, routingKey: record.routingKey, arguments: args ?? tableFromJs(record.arguments) })) return;
+    let exchanges = this.sources.get(destination);
+    if (exchanges === undefined) this.sources.set(destination, (exchanges = new Set()));
+    exchanges.add(source);
+  }
+
+  /**
+   * The state keys a binding by its arguments' JSON; the exchange compares wire types. Removed
+   * with the client's table first, else the binding whose arguments have the same JSON.
+   */
+  private removeBindingObject(record: BindingRecord, args: FieldTable | undefined): void {
+    const ends = this.bindingEnds(record);
+    if (ends === undefined) return;
+    const { source, destination } = ends;
+    const routing = source.routing;
+    let removed = routing.removeBinding({ source: source.name, destination, routingKey: record.routingKey, arguments: args ?? tableFromJs(record.arguments) });
+    if (!removed) {
+      const wanted = canonicalJson(record.arguments);
+      for (const binding of routing.bindings()) {
+        if (binding.destination !== destination || binding.routingKey !== record.routingKey || canonicalJson(tableToJs(binding.arguments)) !== wanted) continue;
+        removed = routing.removeBinding(binding);
+        break;
+      }
+    }
+    if (!removed) return;
+    const stillBound = [...routing.bindings()].some((binding) => binding.destination === destination);
+    if (!stillBound) this.sources.get(destination)?.delete(source);
+  }
+
   // ---- private ---------------------------------------------------------------------------
-
-  private emit(command: DefinitionCommand): void {
-    this.onDefinition?.(command);
-  }
-
-  /** A binding survives a restart when both its ends do. */
-  private emitBinding(type: "binding.add" | "binding.remove", source: Exchange, destination: BindingDestination, routingKey: string, args: FieldTable): void {
-    const durableDestination = destination.kind === "queue" ? isRecoverable(destination as QueueHandle) : (destination as Exchange).durable;
-    if (!source.durable || !durableDestination) return;
-    this.emit({ type, vhost: this.name, source: source.name, destination: destination.name, destinationType: destination.kind, routingKey, arguments: tableToJs(args) });
-  }
 
   private addExchange(declaration: ExchangeDeclaration): Exchange {
     const exchange = new Exchange(declaration, createExchangeType(declaration.typeName), this.clock.nowMs());
@@ -414,21 +511,12 @@ export class Vhost {
     this.removeBindingsTo(exchange);
   }
 
+  /** The state machine has already listed these bindings (and any auto-delete exchange they leave unused) as effects. */
   private removeBindingsTo(destination: BindingDestination): void {
     const exchanges = this.sources.get(destination);
     this.sources.delete(destination);
     if (exchanges === undefined) return;
-    for (const source of exchanges) {
-      source.routing.removeDestination(destination);
-      this.autoDeleteIfUnused(source);
-    }
-  }
-
-  /** An auto-delete exchange goes when its last binding (as a source) is removed. */
-  private autoDeleteIfUnused(exchange: Exchange): void {
-    if (exchange.autoDelete && exchange.routing.bindingCount === 0 && this.exchanges.get(exchange.name) === exchange) {
-      this.removeExchange(exchange);
-    }
+    for (const source of exchanges) source.routing.removeDestination(destination);
   }
 
   private checkExchangeEquivalent(existing: Exchange, wanted: ExchangeDeclaration): void {

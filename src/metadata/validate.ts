@@ -169,9 +169,9 @@ function checkExchangeDelete(vhost: VhostRecord, command: Extract<DefinitionComm
   if (command.name === "") throw fail.accessRefused("operation not permitted on the default exchange");
   if (command.name.startsWith("amq.")) throw fail.accessRefused(`exchange '${command.name}' in vhost '${vhost.name}' is reserved`);
   if (!command.ifUnused || !vhost.exchanges.has(command.name)) return;
+  // Only bindings the exchange routes through count: being another exchange's destination is not use (RabbitMQ 3.10.8).
   for (const binding of vhost.bindings.values()) {
-    const touches = binding.source === command.name || (binding.destinationType === "exchange" && binding.destination === command.name);
-    if (touches) throw fail.preconditionFailed(`exchange '${command.name}' in vhost '${vhost.name}' in use`);
+    if (binding.source === command.name) throw fail.preconditionFailed(`exchange '${command.name}' in vhost '${vhost.name}' in use`);
   }
 }
 
@@ -179,14 +179,14 @@ function checkQueueDeclare(vhost: VhostRecord, command: Extract<DefinitionComman
   checkName("queue", command.name);
   const existing = vhost.queues.get(command.name);
   if (existing === undefined) {
-    if (command.name.startsWith("amq.")) throw fail.accessRefused(`queue name '${command.name}' contains reserved prefix 'amq.*'`);
     const limit = vhost.limits["max-queues"];
     if (limit !== undefined && limit >= 0 && vhost.queues.size >= limit) {
       throw fail.preconditionFailed(`cannot declare queue '${command.name}': queue limit in vhost '${vhost.name}' (${limit}) is reached`);
     }
     return;
   }
-  if (existing.exclusiveOwner !== undefined && existing.exclusiveOwner !== command.exclusiveOwner) {
+  // RabbitMQ's strict check: another connection's exclusive queue, or an exclusive flag that does not match, is locked (405; 3.10.8).
+  if (existing.exclusiveOwner !== command.exclusiveOwner) {
     throw fail.resourceLocked(
       `cannot obtain exclusive access to locked queue '${existing.name}' in vhost '${vhost.name}'. ` +
         "It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.",
@@ -194,7 +194,6 @@ function checkQueueDeclare(vhost: VhostRecord, command: Extract<DefinitionComman
   }
   const where = `for queue '${existing.name}' in vhost '${vhost.name}'`;
   inequivalent("durable", command.durable, existing.durable, where);
-  inequivalent("exclusive", command.exclusiveOwner !== undefined, existing.exclusiveOwner !== undefined, where);
   inequivalent("auto_delete", command.autoDelete, existing.autoDelete, where);
 }
 

@@ -17,9 +17,8 @@ import { ClassicQueue } from "../queue/classic/classic-queue.js";
 import { QueueBacking } from "../queue/classic/queue-backing.js";
 import { Committer } from "../store/committer.js";
 import { flushPendingWrites, MessageStore, type MessageStoreOptions } from "../store/message-store.js";
-import { MetadataStore } from "../metadata/metadata-store.js";
-import { applyDefinitionCommand, onDefinitionCommand } from "../broker/definitions.js";
-import { exportDefinitions, importDefinitions } from "../broker/definitions-json.js";
+import { openMetadataStore } from "../metadata/metadata-store.js";
+import type { CommandLog } from "../metadata/command-log.js";
 import type { Logger } from "../io/logger.js";
 import type { Io } from "../io/io.js";
 
@@ -35,7 +34,8 @@ export class NodePersistence implements QueueStorage {
   private readonly io: Io;
   private readonly committer: Committer;
   private readonly stores = new Set<MessageStore>();
-  private metadata: MetadataStore | undefined;
+  private metadata: CommandLog | undefined;
+  private broker: Broker | undefined;
 
   private constructor(options: PersistenceOptions, logger: Logger, io: Io) {
     this.options = options;
@@ -58,16 +58,15 @@ export class NodePersistence implements QueueStorage {
     const cleanShutdown = io.fileSystem.exists(marker);
     io.fileSystem.removeFile(marker);
     const startedMs = io.time.nowMs();
-    persistence.metadata = MetadataStore.open(
-      join(options.dataDir, "metadata"),
-      {
-        apply: (command) => applyDefinitionCommand(broker, command),
-        subscribe: (listener) => onDefinitionCommand(broker, listener),
-        exportDefinitions: () => exportDefinitions(broker),
-        importDefinitions: (definitions) => importDefinitions(broker, definitions),
-      },
-      (message) => logger.warn(message),
-    );
+    persistence.broker = broker;
+    const { log, recovered: definitions } = openMetadataStore(join(options.dataDir, "metadata"), (message) => logger.warn(message));
+    // The default vhost and user the broker starts with stay only on an empty database (as in
+    // RabbitMQ): a deleted guest, or a removed permission, does not come back at a restart.
+    if (!definitions.empty) broker.metadata.replaceState(definitions.state);
+    persistence.metadata = log;
+    broker.metadata.attachLog(log);
+    // Recovery dropped the transient objects the log may still name: the log starts afresh from a snapshot.
+    broker.metadata.snapshot();
     const recovered = await persistence.recoverQueues(broker, !cleanShutdown);
     persistence.attach(broker);
     logger.info(`recovered ${recovered.queues} durable queues with ${recovered.messages} messages in ${io.time.nowMs() - startedMs} ms${cleanShutdown ? "" : " (after an unclean shutdown: messages marked redelivered)"}`);
@@ -97,7 +96,8 @@ export class NodePersistence implements QueueStorage {
     this.stores.clear();
     try {
       if (this.metadata !== undefined) {
-        this.metadata.snapshot();
+        this.broker?.metadata.snapshot();
+        this.broker?.metadata.attachLog(undefined);
         this.metadata.close();
         this.metadata = undefined;
       }
@@ -116,12 +116,10 @@ export class NodePersistence implements QueueStorage {
     }
   }
 
-  /** New vhosts (and those replayed) log their definitions and give durable queues a store. */
+  /** New vhosts (and those recovered) give their durable queues a store. */
   private attach(broker: Broker): void {
-    const metadata = this.metadata as MetadataStore;
     broker.onVhostAdded = (vhost) => {
       vhost.storage = this;
-      vhost.onDefinition = (command) => metadata.record(command);
     };
     for (const vhost of broker.vhosts.values()) broker.onVhostAdded(vhost);
   }

@@ -142,8 +142,9 @@ export class RawNode {
   isQuiescent(): boolean {
     const node = this.node;
     if (node.role !== "leader" || this.hasReady()) return false;
-    for (const progress of node.progress.values()) {
-      if (progress.match !== node.log.lastIndex() || progress.sentCommit !== node.log.committed) return false;
+    for (const [member, progress] of node.progress) {
+      if (progress.match !== node.log.lastIndex()) return false;
+      if (member !== node.id && progress.sentCommit !== node.log.committed) return false;
     }
     return node.log.committed === node.log.lastIndex();
   }

@@ -24,7 +24,7 @@ const NODE_NAME = "fences@localhost";
 
 before(async () => {
   directory = mkdtempSync(join(tmpdir(), "warren-fences-"));
-  node = await startNode({ enableControl: false, enableManagement: false, enableMetrics: false, dataDir: join(directory, "data"), logDir: join(directory, "log"), logLevel: "error", nodeName: NODE_NAME });
+  node = await startNode({ enableControl: false, enableManagement: false, enableMetrics: false, dataDir: join(directory, "data"), logDir: join(directory, "log"), logLevel: "warn", nodeName: NODE_NAME });
 });
 after(async () => {
   await closeAllConnections();
@@ -147,6 +147,34 @@ describe("a failure while serving one connection closes that connection only", {
     throwOnce(onlyChannel(serverSide(third)), "checkConsumerTimeout", "later tick");
     await assertClosedWith541(third, thirdClosed, "later tick");
     await nodeStillServes();
+  });
+
+  test("a queue failing on the clock's tick does not stop the other queues' expiry", async () => {
+    const client = await connect(node.url);
+    const channel = await client.createConfirmChannel();
+    const failingQueue = uniqueName("tick-fails");
+    const expiring = uniqueName("tick-expires");
+    const deadLetters = uniqueName("tick-dead-letters");
+    await channel.assertQueue(failingQueue, { arguments: { "x-message-ttl": 50 } });
+    await channel.assertQueue(deadLetters);
+    await channel.assertQueue(expiring, { arguments: { "x-message-ttl": 50, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": deadLetters } });
+    const vhost = node.broker.vhosts.get("/");
+    const queue = vhost?.queues.get(failingQueue) as unknown as Record<string, unknown>;
+    queue.tick = () => {
+      throw new Error("injected failure: queue tick");
+    };
+    await confirmPublish(channel, failingQueue, "stays");
+    await confirmPublish(channel, expiring, "expires");
+    // Only the clock expires a message nobody reads: it reaches the dead-letter queue through it.
+    const expired = await waitFor(async () => {
+      const message = await channel.get(deadLetters, { noAck: true });
+      return message === false ? undefined : message;
+    }, 10_000, "the other queue's message dead-lettered by the clock");
+    assert.equal(expired.content.toString(), "expires");
+    await waitFor(() => (logText().includes("injected failure: queue tick") ? true : undefined), 5_000, "log line for the queue's tick");
+    delete queue.tick;
+    for (const name of [failingQueue, expiring, deadLetters]) await channel.deleteQueue(name);
+    await client.close();
   });
 
   test("the socket's 'data' and 'drain' handlers: 541 for that connection", async () => {

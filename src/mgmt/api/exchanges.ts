@@ -10,6 +10,7 @@ import { bindingJson, exchangeJson } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
 import { checkPermitted } from "../../auth/permissions.js";
+import { checkAlternateExchangePermitted } from "../../auth/argument-permissions.js";
 import { publishFromApi } from "../messages.js";
 import { notFound } from "../http.js";
 
@@ -43,10 +44,13 @@ export function registerExchanges(app: FastifyInstance, context: ManagementConte
     if (typeof body.type !== "string" || body.type === "") throw badRequest("Missing key: type");
     checkPermitted(request.user, vhost.name, "configure", "exchange", name);
     const existed = vhost.exchanges.has(name);
+    const exchangeArguments = fieldTableField(body.arguments, "arguments");
+    // As over AMQP (RabbitMQ's API declares through its AMQP client): the alternate exchange must be the user's to write to.
+    if (!existed) checkAlternateExchangePermitted(request.user, vhost.name, name, exchangeArguments);
     applyDefinitionCommand(context.broker, {
       type: "exchange.declare", vhost: vhost.name, name, exchangeType: body.type,
       durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), internal: booleanField(body.internal, false),
-      arguments: fieldTableField(body.arguments, "arguments"),
+      arguments: exchangeArguments,
     });
     return created(reply, existed);
   });

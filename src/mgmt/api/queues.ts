@@ -10,6 +10,7 @@ import { bindingJson, queueJson } from "../format.js";
 import { listResponse, type Query } from "../query.js";
 import { applyDefinitionCommand } from "../../broker/definitions.js";
 import { checkPermitted } from "../../auth/permissions.js";
+import { checkDeadLetterExchangePermitted } from "../../auth/argument-permissions.js";
 import { checkQueueLimit } from "../../broker/limits-check.js";
 import { getFromApi } from "../messages.js";
 
@@ -47,10 +48,15 @@ export function registerQueues(app: FastifyInstance, context: ManagementContext)
     const body = bodyOf(request);
     checkPermitted(request.user, vhost.name, "configure", "queue", name);
     const existed = vhost.queues.has(name);
-    if (!existed) checkQueueLimit(context.broker, vhost.name, name);
+    const queueArguments = fieldTableField(body.arguments, "arguments");
+    if (!existed) {
+      checkQueueLimit(context.broker, vhost.name, name);
+      // As over AMQP (RabbitMQ's API declares through its AMQP client): the dead-letter exchange must be the user's to write to.
+      checkDeadLetterExchangePermitted(request.user, vhost.name, name, queueArguments);
+    }
     applyDefinitionCommand(context.broker, {
       type: "queue.declare", vhost: vhost.name, name,
-      durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: fieldTableField(body.arguments, "arguments"),
+      durable: booleanField(body.durable, true), autoDelete: booleanField(body.auto_delete, false), arguments: queueArguments,
     });
     // Counted as RabbitMQ counts the management plugin's declares (through a channel).
     context.broker.events.queuesDeclared++;

@@ -16,6 +16,7 @@ import { canonicalJson, durableState, emptyState, type MetadataState } from "../
 import { stateToJson } from "../../../src/metadata/snapshot.js";
 import { FileCommandLog, MemoryCommandLog } from "../../../src/metadata/command-log.js";
 import { recover, replay } from "../../../src/metadata/recovery.js";
+import { logMode } from "../../../src/metadata/log-mode.js";
 import type { Effect } from "../../../src/metadata/effects.js";
 import type { DefinitionCommand } from "../../../src/metadata/commands.js";
 import { BOOTSTRAP, commandsArbitrary } from "./commands.arbitrary.js";
@@ -163,4 +164,27 @@ test("a real log file replays to the live state, and recovery keeps only what su
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
+});
+
+test("a crash that loses every record written after the last sync recovers what survives a restart, exactly", () => {
+  fc.assert(
+    fc.property(commandsArbitrary, (commands) => {
+      const state = emptyState();
+      const written: { command: DefinitionCommand; synced: boolean }[] = [];
+      for (const command of [...BOOTSTRAP, ...commands]) {
+        if (validate(state, command) !== undefined) continue;
+        const mode = logMode(state, command);
+        if (mode !== "skip") written.push({ command, synced: mode === "sync" });
+        apply(state, command, meta);
+      }
+      let lastSync = -1;
+      written.forEach((record, index) => {
+        if (record.synced) lastSync = index;
+      });
+      const survived = written.slice(0, lastSync + 1).map((record) => record.command);
+      const recovered = recover({ snapshot: undefined, commands: survived });
+      assert.equal(text(recovered.state), text(durableState(state)));
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -126,3 +126,38 @@ test("a read is given the leader's commit index only after a majority confirmed 
   }
   assert.deepEqual(served, [{ context: "r1", index: leader.status().commit }]);
 });
+
+test("a leader whose members hold and know everything says it is quiescent, and stops being so on a proposal", () => {
+  const cluster = new TestCluster(["a", "b", "c"]);
+  cluster.elect("a");
+  cluster.tick("a");
+  cluster.settle();
+  cluster.tick("a");
+  cluster.settle();
+  assert.equal(cluster.raw("a").isQuiescent(), true);
+  cluster.raw("a").propose("wake up");
+  assert.equal(cluster.raw("a").isQuiescent(), false);
+});
+
+test("a snapshot brings a member that lags behind compaction up to date", () => {
+  const cluster = new TestCluster(["a", "b", "c"]);
+  cluster.elect("a");
+  cluster.isolate("c");
+  for (let count = 0; count < 10; count++) cluster.raw("a").propose(count);
+  cluster.settle();
+  cluster.tick("a");
+  cluster.settle();
+  for (const id of ["a", "b"]) {
+    const node = cluster.nodes.get(id)!;
+    const metadata = node.raw.snapshotMetadata(node.raw.status().applied)!;
+    node.storage.compact({ ...metadata, data: "image" });
+  }
+  cluster.heal();
+  for (let tick = 0; tick < 5; tick++) {
+    cluster.tick("a");
+    cluster.settle();
+  }
+  const lagging = cluster.nodes.get("c")!;
+  assert.equal(lagging.storage.snapshot().data, "image");
+  assert.equal(lagging.raw.status().commit, cluster.raw("a").status().commit);
+});

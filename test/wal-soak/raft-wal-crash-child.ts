@@ -6,8 +6,8 @@
  * Usage: node --import tsx raft-wal-crash-child.ts <directory> <seed> <round>
  */
 import { RaftWal } from "../../src/wal/raft-wal.js";
-import { realFiles, seededRandom, writeLine } from "./crash-shared.js";
-import { applyLine, lastIndexOf, modelFromWal, termOf, toUpdate, type ModelGroup, type UpdateLine } from "./raft-model.js";
+import { realFiles, seededRandom, writeLine } from "../wal/crash-shared.js";
+import { applyLine, lastIndexOf, modelFromWal, termOf, toUpdate, type ModelGroup, type UpdateLine } from "../wal/raft-model.js";
 
 const [directory, seedText, roundText] = process.argv.slice(2);
 const seed = Number(seedText);
