@@ -89,6 +89,9 @@ const OUTSIDE_IO: readonly string[] = [
   // Configuration and the cookie are read at start-up to decide how the node is built.
   "fs: config/config.ts",
   "fs: config/warren-conf.ts",
+  // The certificate, key and CA files that ssl_options.* name are configuration too: read and
+  // checked at start-up, before io/ exists. (Reloading them on change will go through io/.)
+  "fs: config/tls-context.ts",
   "fs: node/cookie.ts",
   // The process's own file descriptors (/proc/self), reported by /api/nodes: the real process, not storage.
   "fs: mgmt/process-resources.ts",
