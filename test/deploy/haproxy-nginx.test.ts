@@ -53,6 +53,19 @@ async function nodesReached(address: string, count: number): Promise<string[]> {
   return reached;
 }
 
+/** Subscribes and publishes at QoS 1 on one MQTT connection through `address`; returns what came back. */
+async function mqttRoundTrip(address: string, topic: string, text: string): Promise<string> {
+  const client = await mqtt.connectAsync(`mqtt://${address}:1883`, { clientId: `front-door-${address}`, username: "guest", password: "guest", reconnectPeriod: 0, connectTimeout: 10_000 });
+  try {
+    const received = new Promise<string>((resolve) => client.on("message", (_topic, payload) => resolve(payload.toString())));
+    await client.subscribeAsync(topic, { qos: 1 });
+    await client.publishAsync(topic, text, { qos: 1 });
+    return await received;
+  } finally {
+    await client.endAsync();
+  }
+}
+
 /** Up to five tries a few milliseconds apart, as a client library's reconnect loop does. */
 async function reconnect(address: string): Promise<amqp.ChannelModel> {
   for (let attempt = 1; ; attempt++) {
@@ -83,15 +96,7 @@ describe("behind HAProxy (deploy/haproxy/haproxy.cfg)", { skip }, () => {
   });
 
   test("MQTT QoS 1 goes through to a node and back", async () => {
-    const client = await mqtt.connectAsync(`mqtt://${haproxyAddress}:1883`, { clientId: "front-door-mqtt", username: "guest", password: "guest", reconnectPeriod: 0, connectTimeout: 10_000 });
-    try {
-      const received = new Promise<string>((resolve) => client.on("message", (_topic, payload) => resolve(payload.toString())));
-      await client.subscribeAsync("front/door", { qos: 1 });
-      await client.publishAsync("front/door", "through haproxy", { qos: 1 });
-      assert.equal(await received, "through haproxy");
-    } finally {
-      await client.endAsync();
-    }
+    assert.equal(await mqttRoundTrip(haproxyAddress, "front/door", "through haproxy"), "through haproxy");
   });
 
   for (const [how, signal] of [["stopped (SIGTERM)", "SIGTERM"], ["killed (SIGKILL)", "SIGKILL"]] as const) {
@@ -154,15 +159,7 @@ describe("behind nginx stream (deploy/nginx/nginx.conf)", { skip }, () => {
   });
 
   test("MQTT QoS 1 goes through to a node and back", async () => {
-    const client = await mqtt.connectAsync(`mqtt://${nginxAddress}:1883`, { clientId: "front-door-nginx", username: "guest", password: "guest", reconnectPeriod: 0, connectTimeout: 10_000 });
-    try {
-      const received = new Promise<string>((resolve) => client.on("message", (_topic, payload) => resolve(payload.toString())));
-      await client.subscribeAsync("front/nginx", { qos: 1 });
-      await client.publishAsync("front/nginx", "through nginx", { qos: 1 });
-      assert.equal(await received, "through nginx");
-    } finally {
-      await client.endAsync();
-    }
+    assert.equal(await mqttRoundTrip(nginxAddress, "front/nginx", "through nginx"), "through nginx");
   });
 
   test("with a node killed, every new connection still succeeds: nginx tries the next node within the same connect", async () => {
